@@ -1,0 +1,91 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * Everything Gatehouse can be configured with. Values come from a JSON file (GATEHOUSE_CONFIG, or
+ * gatehouse.json in the data directory) overlaid by environment variables; see config.loader.ts.
+ * `restart` marks the parts a hot reload cannot change.
+ */
+const Duration = Type.String({ pattern: '^\\d+(ms|s|m|h|d)$', description: 'e.g. 30s, 15m, 8h, 30d' });
+
+export const SecuritySchema = Type.Object({
+  bcryptCost: Type.Integer({ minimum: 4, maximum: 15, default: 12 }),
+  accessTokenTtl: Type.String({ ...Duration, default: '8h' }),
+  refreshTokenTtl: Type.String({ ...Duration, default: '30d' }),
+  singleSession: Type.Boolean({ default: false }),
+  mfaEnforced: Type.Boolean({ default: false }),
+  mfaIssuer: Type.String({ minLength: 1, maxLength: 64, default: 'Gatehouse' }),
+  rsaLogin: Type.Boolean({ default: true }),
+  passwordMaxAgeDays: Type.Integer({ minimum: 1, maximum: 3650, default: 180 }),
+  passwordReminderDays: Type.Integer({ minimum: 0, maximum: 365, default: 7 }),
+  lockoutThreshold: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
+  lockoutMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 30 }),
+});
+
+export const BackupSchema = Type.Object({
+  enabled: Type.Boolean({ default: true }),
+  cron: Type.String({ minLength: 9, default: '0 3 * * *' }),
+  timezone: Type.String({ minLength: 1, default: 'UTC' }),
+  retention: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+});
+
+export const RetentionSchema = Type.Object({
+  notificationsDays: Type.Integer({ minimum: 1, default: 90 }),
+  finishedJobsDays: Type.Integer({ minimum: 1, default: 14 }),
+  cron: Type.String({ minLength: 9, default: '30 3 * * *' }),
+});
+
+export const SmtpSchema = Type.Object({
+  host: Type.String({ default: '' }),
+  port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+  secure: Type.Boolean({ default: false, description: 'TLS from the first byte (port 465)' }),
+  requireTls: Type.Boolean({ default: false, description: 'insist on STARTTLS' }),
+  user: Type.String({ default: '' }),
+  password: Type.String({ default: '' }),
+  from: Type.String({ default: 'Gatehouse <gatehouse@localhost>' }),
+  tlsRejectUnauthorized: Type.Boolean({ default: true }),
+});
+
+export const ConfigSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+  host: Type.String({ default: '0.0.0.0' }),
+  dataDir: Type.String({ minLength: 1, default: './data' }),
+  databaseUrl: Type.String({ default: '' }),
+  publicUrl: Type.String({ default: '' }),
+  secretKey: Type.String({ default: '', description: '32 bytes, base64; generated into the data directory when empty' }),
+  logLevel: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+  timezone: Type.String({ default: 'UTC' }),
+  security: SecuritySchema,
+  backup: BackupSchema,
+  retention: RetentionSchema,
+  smtp: SmtpSchema,
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+/** Keys whose change needs a restart; everything else is applied by a hot reload. */
+export const RESTART_KEYS = ['port', 'host', 'dataDir', 'databaseUrl', 'secretKey', 'bodyLimitBytes'] as const;
+
+/**
+ * Environment variables and the config path each one sets. Any other setting can be set as
+ * `GATEHOUSE__SECTION__KEY` (see envPath in config.env.ts: case-insensitive, single underscores
+ * ignored, so GATEHOUSE__SECURITY__LOCKOUT_MINUTES sets security.lockoutMinutes).
+ */
+export const ENV_MAP: Record<string, string> = {
+  PORT: 'port',
+  HOST: 'host',
+  GATEHOUSE_DATA_DIR: 'dataDir',
+  DATABASE_URL: 'databaseUrl',
+  GATEHOUSE_PUBLIC_URL: 'publicUrl',
+  GATEHOUSE_SECRET_KEY: 'secretKey',
+  GATEHOUSE_LOG_LEVEL: 'logLevel',
+  GATEHOUSE_TIMEZONE: 'timezone',
+  SMTP_HOST: 'smtp.host',
+  SMTP_PORT: 'smtp.port',
+  SMTP_USER: 'smtp.user',
+  SMTP_PASSWORD: 'smtp.password',
+  SMTP_FROM: 'smtp.from',
+};

@@ -1,0 +1,15 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-core.js';
+import * as m0002 from './0002-audit.js';
+import * as m0003 from './0003-identity.js';
+import * as m0004 from './0004-access.js';
+import * as m0005 from './0005-notify.js';
+
+/** Every migration in order. Frozen once released: change the schema with a new file. */
+export const migrations: Record<string, Migration> = {
+  '0001-core': m0001,
+  '0002-audit': m0002,
+  '0003-identity': m0003,
+  '0004-access': m0004,
+  '0005-notify': m0005,
+};

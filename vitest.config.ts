@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// The same suites run once per database: GATEHOUSE_TEST_DB=sqlite and GATEHOUSE_TEST_DB=postgres.
+export default defineConfig({
+  test: {
+    include: ['server/**/*.test.ts', 'web/test/**/*.test.ts'],
+    globalSetup: ['server/test/global-setup.ts'],
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
