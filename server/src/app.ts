@@ -26,6 +26,8 @@ import { createAuditModule } from './modules/audit/index.js';
 import { createNotifyModule } from './modules/notify/index.js';
 import { createIdentityModule } from './modules/identity/index.js';
 import { createAccessModule } from './modules/access/index.js';
+import { createJenkinsModule } from './modules/jenkins/index.js';
+import { LiveHub } from './core/live/live-hub.js';
 import { createSystemJobs } from './system-jobs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,12 +54,13 @@ export interface Gatehouse {
   close(): Promise<void>;
 }
 
-function composeModules(ctx: AppContext) {
+function composeModules(ctx: AppContext, hub: LiveHub) {
   const audit = createAuditModule(ctx);
   const notify = createNotifyModule(ctx);
   const identity = createIdentityModule(ctx, { audit: audit.service, notify: notify.service });
   const access = createAccessModule(ctx, { audit: audit.service, identity: identity.service });
-  return { audit, notify, identity, access };
+  const jenkins = createJenkinsModule(ctx, { audit: audit.service, access, hub });
+  return { audit, notify, identity, access, jenkins };
 }
 
 /** Build the whole server without listening: config → database → modules → routes. */
@@ -66,7 +69,17 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
   const configStore = opts.configStore ?? new ConfigStore(config, opts.env ?? process.env);
   const clock = opts.clock ?? systemClock;
   const app = Fastify({
-    logger: opts.logger ?? { level: config.logLevel },
+    logger: opts.logger ?? {
+      level: config.logLevel,
+      // The live-update socket may carry its token in the query string: never write it to the log.
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({
+          method: req.method,
+          url: req.url.replace(/([?&]token=)[^&]*/g, '$1***'),
+          remoteAddress: req.ip,
+        }),
+      },
+    },
     bodyLimit: config.bodyLimitBytes,
     trustProxy: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
@@ -101,7 +114,8 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
     dataDir: resolve(config.dataDir),
   };
 
-  const modules = composeModules(ctx);
+  const hub = new LiveHub();
+  const modules = composeModules(ctx, hub);
   const systemJobs = createSystemJobs(ctx, modules);
 
   registerErrorHandler(app);
@@ -118,7 +132,8 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
       () => ({ name: 'events', ...events.health() }),
     ],
   });
-  for (const m of [modules.audit, modules.notify, modules.identity, modules.access, systemJobs]) {
+  await hub.install(app, () => modules.identity.authenticator);
+  for (const m of [modules.audit, modules.notify, modules.identity, modules.access, modules.jenkins, systemJobs]) {
     if (m.routes) await app.register(m.routes);
   }
   await registerWebApp(app, opts.webDist ?? join(repoRoot, 'web', 'dist'));
@@ -126,6 +141,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
   // Seed built-in roles, then the first admin (who is granted one of them).
   await modules.access.bootstrap();
   await modules.identity.bootstrap(opts.env ?? process.env);
+  await modules.jenkins.bootstrap();
   await systemJobs.schedule();
 
   let closed = false;
@@ -148,6 +164,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
       ctx.scheduler.stop();
       await jobs.stop();
       await app.close();
+      await modules.jenkins.close();
       modules.notify.close();
       await events.close();
       if (!opts.database) await database.close();

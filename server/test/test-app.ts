@@ -1,6 +1,7 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type Gatehouse } from '../src/app.js';
 import { parseConfig } from '../src/core/config/config.loader.js';
+import { readEnv } from '../src/core/config/config.env.js';
 import { ManualClock, type Clock } from '../src/core/clock.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
 
@@ -34,11 +35,15 @@ export async function createTestApp(
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
+  // Settings named by environment variables (JENKINS_URL, SMTP_HOST…) apply as they would in production.
+  const fromEnv = readEnv(opts.env ?? {}).values;
   const config = parseConfig({
     dataDir: db.dataDir,
     databaseUrl: db.databaseUrl,
     logLevel: 'silent',
+    ...fromEnv,
     ...opts.config,
+    jenkins: { ...((fromEnv.jenkins as object) ?? {}), ...((opts.config?.jenkins as object) ?? {}) },
     security: { bcryptCost: 4, ...((opts.config?.security as object) ?? {}) },
   });
   const clock = opts.clock ?? new ManualClock(new Date());

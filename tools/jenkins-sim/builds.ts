@@ -64,6 +64,8 @@ function newBuild(
     inputHistory: [],
     resistance: 0,
     stopLevel: 0,
+    released: new Set(),
+    holding: null,
     abort: new AbortController(),
     done,
     markDone,
@@ -113,6 +115,8 @@ async function run(sim: Sim, b: Build, steps: BuildStep[]): Promise<void> {
       b.log.append(`ERROR: ${step.fail}\n`);
       forced = 'FAILURE';
       break;
+    } else if ('hold' in step) {
+      if (!(await hold(b, step.hold))) break;
     } else if ('input' in step) {
       const outcome = await awaitInput(sim, b, step.input);
       if (outcome.kind !== 'proceed') {
@@ -123,6 +127,33 @@ async function run(sim: Sim, b: Build, steps: BuildStep[]): Promise<void> {
   }
   if (b.abort.signal.aborted) forced = 'ABORTED';
   finish(sim, b, forced ?? b.result ?? 'SUCCESS');
+}
+
+/** Waits until the test releases `name` (see JenkinsSim.release); false when the run was stopped meanwhile. */
+function hold(b: Build, name: string): Promise<boolean> {
+  if (b.released.has(name)) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const signal = b.abort.signal;
+    const onAbort = () => {
+      b.holding = null;
+      resolve(false);
+    };
+    b.holding = {
+      name,
+      release: () => {
+        signal.removeEventListener('abort', onAbort);
+        b.holding = null;
+        resolve(true);
+      },
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** JenkinsSim.release: lets a run pass its `hold` step `name` now or when it gets there. */
+export function releaseHold(b: Build, name: string): void {
+  b.released.add(name);
+  if (b.holding?.name === name) b.holding.release();
 }
 
 export function archive(b: Build, path: string, content: ArtifactContent): void {
@@ -137,7 +168,7 @@ export function finish(sim: Sim, b: Build, result: Result): void {
   b.duration = Math.max(1, sim.clock.now() - b.timestamp);
   b.building = false;
   b.markDone();
-  sim.queue.maintain();
+  sim.queue.buildFinished(b);
 }
 
 /**

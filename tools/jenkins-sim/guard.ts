@@ -27,7 +27,7 @@ export function loginRequired(sim: Sim, req: Req): Res {
     `<html><head><meta http-equiv='refresh' content='1;url=${escapeHtml(from)}'/>` +
     `<script id='redirect' data-redirect-url='${escapeHtml(from)}' src='${sim.opts.prefix}/static/redirect.js'></script></head>` +
     `<body style='background-color:white; color:white;'>\nAuthentication required\n<!--\n-->\n</body></html>`;
-  return { status: 403, headers: { 'Content-Type': 'text/html;charset=utf-8', ...advertise(sim) }, body };
+  return { status: 403, headers: { 'Content-Type': 'text/html;charset=UTF-8', ...advertise(sim) }, body };
 }
 
 const PERMISSION_TITLES: Record<Permission, string> = {

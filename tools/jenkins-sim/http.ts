@@ -48,7 +48,7 @@ export function json(sim: Sim, req: Req, value: unknown, status = 200): Res {
   return {
     status,
     headers: {
-      'Content-Type': 'application/json;charset=utf-8',
+      'Content-Type': 'application/json;charset=UTF-8',
       'X-Jenkins': sim.opts.version,
       'X-Jenkins-Session': sim.instanceId,
       'X-Content-Type-Options': 'nosniff',
@@ -61,7 +61,7 @@ export function json(sim: Sim, req: Req, value: unknown, status = 200): Res {
 export function text(
   body: string | Buffer,
   status = 200,
-  contentType = 'text/plain;charset=utf-8',
+  contentType = 'text/plain;charset=UTF-8',
   headers: Record<string, string> = {},
 ): Res {
   return { status, headers: { 'Content-Type': contentType, ...headers }, body };
@@ -69,7 +69,7 @@ export function text(
 
 export function html(sim: Sim, title: string, inner: string, status = 200, headers: Record<string, string | string[]> = {}): Res {
   const body = `<!DOCTYPE html><html><head><title>${escapeHtml(title)} [Jenkins]</title></head><body>${inner}</body></html>`;
-  return { status, headers: { 'Content-Type': 'text/html;charset=utf-8', ...advertise(sim), ...headers }, body };
+  return { status, headers: { 'Content-Type': 'text/html;charset=UTF-8', ...advertise(sim), ...headers }, body };
 }
 
 /** Jenkins' error page. `xError` adds the X-Error header that form-validation style failures carry. */

@@ -23,7 +23,7 @@ import {
   type JobOptions,
 } from './jobs.js';
 import { type Build, type Commit, type Folder, type Job, type ParamValue, type QueueItem, isJob } from './model.js';
-import { addFinishedBuild, type HistorySpec, startBuild } from './builds.js';
+import { addFinishedBuild, type HistorySpec, releaseHold, startBuild } from './builds.js';
 import { Faults, type FaultMode, type Fault, type RequestLogEntry } from './faults.js';
 import { handle } from './server.js';
 import { defaultValue } from './params.js';
@@ -62,6 +62,8 @@ export interface JenkinsSim {
   setAnonymousRead(on: boolean): void;
   createFolder(path: string, opts?: FolderOptions): Folder;
   createMultibranch(path: string, opts?: FolderOptions): Folder;
+  /** An organization folder (jenkins.branch.OrganizationFolder); put multibranch projects in it. */
+  createOrganizationFolder(path: string, opts?: FolderOptions): Folder;
   createJob(path: string, opts?: JobOptions): Job;
   addBranch(projectPath: string, branch: string, opts?: Omit<JobOptions, 'kind'>): Job;
   removeBranch(projectPath: string, branch: string, mode?: 'orphan' | 'delete'): void;
@@ -81,7 +83,14 @@ export interface JenkinsSim {
   setDown(mode: FaultMode | false): void;
   clearFaults(): void;
   clearRequests(): void;
+  /** While paused, buildable items stay in the queue (BuildableItem) instead of leaving it. */
   pauseQueue(paused: boolean): void;
+  /** While held, items that left the queue stay LeftItems with `executable: null` (no run yet). */
+  holdStarts(held: boolean): void;
+  /** Ends the quiet period (WaitingItem) of one queue item, or of all, now. */
+  endQuietPeriod(queueId?: number): void;
+  /** Lets the run pass its `{ hold: name }` step (now, or when it reaches it). */
+  release(path: string | string[], number: number | string, name: string): void;
   /** A Jenkins restart: new X-Jenkins-Session and cookie name, sessions (and their crumbs) gone. */
   restart(): void;
 }
@@ -162,6 +171,7 @@ function control(sim: Sim, io: { server: Server; port: number; url: string; faul
     setAnonymousRead: (on) => (sim.users.anonymousRead = on),
     createFolder: (path, opts) => createFolder(sim.root, path, 'folder', opts),
     createMultibranch: (path, opts) => createFolder(sim.root, path, 'multibranch', opts),
+    createOrganizationFolder: (path, opts) => createFolder(sim.root, path, 'organization', opts),
     createJob: (path, opts) => createJob(sim.root, path, opts),
     addBranch: (p, branch, opts) => addBranch(sim.root, p, branch, opts),
     removeBranch: (p, branch, mode) => removeBranch(sim.root, p, branch, mode),
@@ -199,6 +209,9 @@ function control(sim: Sim, io: { server: Server; port: number; url: string; faul
       sim.queue.paused = paused;
       sim.queue.maintain();
     },
+    holdStarts: (held) => sim.queue.holdStarts(held),
+    endQuietPeriod: (id) => sim.queue.endQuietPeriod(id),
+    release: (path, n, name) => releaseHold(build(path, n), name),
     restart: () => {
       sim.instanceId = hex8();
       sim.cookieName = `JSESSIONID.${hex8()}`;

@@ -144,7 +144,8 @@ function pendingJson(sim: Sim, b: Build, p: PendingInput): Record<string, unknow
     proceedText: p.ok,
     message: p.message,
     inputs: p.parameters.map((d) => {
-      const definition: Record<string, unknown> = { defaultVal: defaultValue(d) };
+      // InputParameterDefExt: defaultVal for String/Boolean/Password/Choice only, choices for Choice.
+      const definition: Record<string, unknown> = d.type === 'text' ? {} : { defaultVal: defaultValue(d) };
       if (d.type === 'choice') definition.choices = d.choices ?? [];
       const out: Record<string, unknown> = { type: PARAM_CLASSES[d.type].simple, name: d.name };
       if (d.description !== null && d.description !== undefined) out.description = d.description;

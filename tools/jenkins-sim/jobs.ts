@@ -78,6 +78,9 @@ function addChild(parent: Folder, item: Item): void {
 export function createFolder(root: Folder, path: string, kind: Exclude<FolderKind, 'root'> = 'folder', opts: FolderOptions = {}): Folder {
   const parts = splitPath(path);
   const parent = parentFolder(root, parts);
+  // An organization folder holds one multibranch project per repository, nothing else.
+  if (parent.kind === 'organization' && kind !== 'multibranch') throw new Error('an organization folder only contains multibranch projects');
+  if (parent.kind === 'multibranch') throw new Error('a multibranch project only contains branch jobs');
   const folder: Folder = {
     kind,
     name: parts[parts.length - 1],
@@ -116,6 +119,7 @@ export function createJob(root: Folder, path: string, opts: JobOptions = {}): Jo
   const parts = splitPath(path);
   const parent = parentFolder(root, parts);
   if (parent.kind === 'multibranch') throw new Error('use addBranch for jobs inside a multibranch project');
+  if (parent.kind === 'organization') throw new Error('an organization folder only contains multibranch projects');
   const job = makeJob(parent, parts[parts.length - 1], null, opts);
   addChild(parent, job);
   return job;
@@ -170,11 +174,11 @@ export function allJobs(folder: Folder): Job[] {
 
 const BALL: Record<Result, string> = { SUCCESS: 'blue', UNSTABLE: 'yellow', FAILURE: 'red', NOT_BUILT: 'notbuilt', ABORTED: 'aborted' };
 
+/** BallColor: the last completed run's colour (or disabled), with `_anime` while a run is building. */
 export function jobColor(job: Job): string {
-  if (job.disabled) return 'disabled';
   const last = job.builds[job.builds.length - 1];
   const completed = lastCompleted(job);
-  const base = completed?.result ? BALL[completed.result] : 'notbuilt';
+  const base = job.disabled ? 'disabled' : completed?.result ? BALL[completed.result] : 'notbuilt';
   return last?.building ? `${base}_anime` : base;
 }
 

@@ -100,6 +100,10 @@ export interface Build {
   /** How many escalations (stop, term) the running build ignores before it ends. */
   resistance: number;
   stopLevel: number;
+  /** `hold` steps: names released by the test (a hold passes at once when already released). */
+  released: Set<string>;
+  /** The hold step the run is waiting at, if any. */
+  holding: { name: string; release: () => void } | null;
   abort: AbortController;
   /** Set when the run finishes; resolves waiters. */
   done: Promise<void>;
@@ -107,7 +111,7 @@ export interface Build {
 }
 
 export type JobKind = 'pipeline' | 'freestyle';
-export type FolderKind = 'root' | 'folder' | 'multibranch';
+export type FolderKind = 'root' | 'folder' | 'multibranch' | 'organization';
 
 export interface Folder {
   kind: FolderKind;

@@ -15,6 +15,13 @@ export class Queue {
   private nextId = 1;
   /** While paused, buildable items wait for an executor forever (to observe the queue). */
   paused = false;
+  /** While set, items that left the queue keep `executable: null` (the run is not created yet). */
+  private startsHeld = false;
+  private heldStarts: QueueItem[] = [];
+  /** Items that left the queue and whose run does not exist yet. */
+  private readonly starting = new Set<QueueItem>();
+  /** Runs started through this queue that are still building (they occupy executors). */
+  private readonly running = new Set<Build>();
   private starter: Starter | null = null;
 
   constructor(private readonly sim: Sim) {}
@@ -47,9 +54,29 @@ export class Queue {
       leftAt: null,
     };
     this.items.set(item.id, item);
-    this.sim.clock.afterReal(item.runnableAt - now, () => this.maintain());
+    this.arm(item);
     this.maintain();
     return { item, merged: false };
+  }
+
+  /**
+   * A timer for the end of the quiet period. Node timers may fire a millisecond before Date.now()
+   * reaches the due time, so an item that is not due yet re-arms instead of waiting forever.
+   */
+  private arm(item: QueueItem): void {
+    const wait = item.runnableAt - this.sim.clock.now();
+    if (wait <= 0) return;
+    this.sim.clock.afterReal(wait, () => {
+      this.maintain();
+      if (item.state === 'waiting') this.arm(item);
+    });
+  }
+
+  /** Ends the quiet period of one waiting item (or all of them) now. */
+  endQuietPeriod(id?: number): void {
+    const now = this.sim.clock.now();
+    for (const item of this.items.values()) if (item.state === 'waiting' && (id === undefined || item.id === id)) item.runnableAt = now;
+    this.maintain();
   }
 
   /** An item by id; null when unknown or expired. */
@@ -81,6 +108,15 @@ export class Queue {
     return this.active().find((i) => i.job === job) ?? null;
   }
 
+  /** Job.doCancelQueue's choice: the first waiting item of the job, else a blocked or buildable one. */
+  firstItemOf(job: Job): QueueItem | null {
+    const mine = this.active()
+      .reverse()
+      .filter((i) => i.job === job);
+    const waiting = mine.filter((i) => i.state === 'waiting').sort((a, b) => a.runnableAt - b.runnableAt);
+    return waiting[0] ?? mine[0] ?? null;
+  }
+
   cancel(id: number): 'cancelled' | 'not-found' | 'left' {
     const item = this.get(id);
     if (!item) return 'not-found';
@@ -92,39 +128,49 @@ export class Queue {
     return 'cancelled';
   }
 
-  private jobBusy(job: Job, self: QueueItem): boolean {
+  /** Called by the run when it finishes: frees its executor and unblocks the job's next item. */
+  buildFinished(b: Build): void {
+    this.running.delete(b);
+    this.maintain();
+  }
+
+  /** Holds (or releases) the creation of runs for items that leave the queue. */
+  holdStarts(held: boolean): void {
+    this.startsHeld = held;
+    if (held) return;
+    for (const item of this.heldStarts.splice(0)) this.begin(item);
+  }
+
+  private jobBusy(job: Job): boolean {
     if (job.builds.some((b) => b.building)) return true;
-    for (const i of this.items.values()) if (i !== self && i.job === job && i.state === 'left' && !i.cancelled && !i.build) return true;
+    for (const i of this.starting) if (i.job === job) return true;
     return false;
   }
 
   private freeExecutors(): number {
     let used = 0;
-    for (const i of this.items.values()) {
-      if (i.job.kind !== 'freestyle' || i.state !== 'left' || i.cancelled) continue;
-      if (!i.build || i.build.building) used++;
-    }
+    for (const i of this.starting) if (i.job.kind === 'freestyle') used++;
+    for (const b of this.running) if (b.job.kind === 'freestyle') used++;
     return this.sim.opts.executors - used;
   }
 
   /** Moves items along; called on timers, new items, cancellations and finished builds. */
   maintain(): void {
     const now = this.sim.clock.now();
-    for (const item of [...this.items.values()]) {
+    for (const item of this.items.values()) {
       if (item.state === 'waiting' && now >= item.runnableAt) {
         item.state = 'blocked';
         item.buildableSince = now;
       }
       if (item.state === 'blocked' || item.state === 'buildable') {
-        const blocked = !item.job.concurrentBuild && this.jobBusy(item.job, item);
-        if (blocked) item.state = 'blocked';
-        else item.state = 'buildable';
+        item.state = !item.job.concurrentBuild && this.jobBusy(item.job) ? 'blocked' : 'buildable';
       }
     }
-    for (const item of [...this.items.values()].filter((i) => i.state === 'buildable')) {
-      if (this.paused) break;
+    if (this.paused) return;
+    for (const item of [...this.items.values()]) {
+      if (item.state !== 'buildable') continue;
       if (item.job.kind === 'freestyle' && this.freeExecutors() <= 0) continue;
-      if (!item.job.concurrentBuild && this.jobBusy(item.job, item)) {
+      if (!item.job.concurrentBuild && this.jobBusy(item.job)) {
         item.state = 'blocked';
         continue;
       }
@@ -135,11 +181,20 @@ export class Queue {
   private leave(item: QueueItem): void {
     item.state = 'left';
     item.leftAt = this.sim.clock.now();
+    this.starting.add(item);
     this.sim.clock.after(this.sim.opts.startGapMs, () => {
-      if (!this.starter) return;
-      item.build = this.starter(item);
-      this.maintain();
+      if (this.startsHeld) this.heldStarts.push(item);
+      else this.begin(item);
     });
+  }
+
+  private begin(item: QueueItem): void {
+    if (!this.starter) return;
+    const build = this.starter(item);
+    this.starting.delete(item);
+    item.build = build;
+    if (build.building) this.running.add(build);
+    this.maintain();
   }
 
   /** Queue.Item.getWhy for the current state. */

@@ -41,8 +41,8 @@ export function itemRoute(sim: Sim, req: Req): Res | null {
 }
 
 function folderAction(sim: Sim, req: Req, folder: Folder, rest: string[]): Res {
-  // ComputedFolder.doBuild: a multibranch "build" is a scan, answered with a redirect.
-  if (folder.kind === 'multibranch' && rest[0] === 'build' && rest.length === 1) {
+  // ComputedFolder.doBuild: a multibranch project's or organization folder's "build" is a scan, answered with a redirect.
+  if ((folder.kind === 'multibranch' || folder.kind === 'organization') && rest[0] === 'build' && rest.length === 1) {
     const denied = need(sim, req, 'Item/Build');
     if (denied) return denied;
     if (req.method !== 'POST') return requirePost(sim);
@@ -68,10 +68,7 @@ function jobAction(sim: Sim, req: Req, job: Job, rest: string[]): Res {
     const denied = need(sim, req, 'Item/Cancel');
     if (denied) return denied;
     if (req.method !== 'POST') return requirePost(sim);
-    const item = sim.queue
-      .active()
-      .reverse()
-      .find((q) => q.job === job);
+    const item = sim.queue.firstItemOf(job);
     if (item) sim.queue.cancel(item.id);
     return redirect(itemUrl(req.base, job));
   }

@@ -15,6 +15,7 @@ const FOLDER_CLASS: Record<Folder['kind'], string> = {
   root: 'hudson.model.Hudson',
   folder: 'com.cloudbees.hudson.plugins.folder.Folder',
   multibranch: 'org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject',
+  organization: 'jenkins.branch.OrganizationFolder',
 };
 
 export function itemSchemas(env: Env, S: Schemas): void {

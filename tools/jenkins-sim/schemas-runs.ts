@@ -8,7 +8,7 @@ import type { Artifact, Build, Cause, Commit, ParamDef, ParamValue, PendingInput
 import { type Prop, type Ref, type Schema, OPAQUE, ref } from './tree.js';
 import { buildUrl, estimatedDuration } from './jobs.js';
 import { causeText } from './builds.js';
-import { PARAM_CLASSES, paramsText } from './params.js';
+import { PARAM_CLASSES, defaultValue, paramsText } from './params.js';
 import { fullDisplayName } from './model.js';
 import type { Schemas } from './schemas.js';
 
@@ -53,7 +53,7 @@ export function runSchemas(env: Env, S: Schemas): void {
   S.paramDef = {
     cls: (d: ParamDef) => PARAM_CLASSES[d.type].def,
     props: [
-      p('defaultParameterValue', 3, (d: ParamDef) => ref(S.paramValue, { type: d.type, name: d.name, value: defaultOf(d) })),
+      p('defaultParameterValue', 3, (d: ParamDef) => ref(S.paramValue, { type: d.type, name: d.name, value: defaultValue(d) })),
       p('description', 3, (d: ParamDef) => d.description ?? null),
       p('name', 3, (d: ParamDef) => d.name),
       p('type', 3, (d: ParamDef) => PARAM_CLASSES[d.type].simple),
@@ -99,12 +99,6 @@ export function runSchemas(env: Env, S: Schemas): void {
   };
   S.run = runSchema(env, S);
   S.queueItem = queueItemSchema(env, S);
-}
-
-function defaultOf(d: ParamDef): string | boolean {
-  if (d.type === 'boolean') return d.default === true || String(d.default).toLowerCase() === 'true';
-  if (d.type === 'choice') return d.choices?.[0] ?? '';
-  return String(d.default ?? '');
 }
 
 function progressOf(b: Build): number {
@@ -232,7 +226,6 @@ function runSchema(env: Env, S: Schemas): Schema<Build> {
       p('executor', 1, (b) => (b.building ? ref(S.executor, b) : null)),
       p('fullDisplayName', 1, (b) => `${fullDisplayName(b.job)} #${b.number}`),
       p('id', 1, (b) => String(b.number)),
-      p('inProgress', 1, (b) => (pipeline(b) ? b.building : undefined)),
       p('keepLog', 1, (b) => b.keepLog),
       p('number', 999, (b) => b.number),
       p('queueId', 1, (b) => b.queueId),
@@ -243,6 +236,7 @@ function runSchema(env: Env, S: Schemas): Schema<Build> {
       p('changeSet', 1, (b) => (pipeline(b) ? undefined : ref(S.changeSetList, b.commits))),
       p('changeSets', 1, (b) => (pipeline(b) ? (b.commits.length ? [ref(S.changeSetList, b.commits)] : []) : undefined)),
       p('culprits', 1, (b) => [...new Set(b.commits.map((c) => c.author))].map((a) => ref(S.user, a)), { sameClass: true }),
+      p('inProgress', 1, (b) => (pipeline(b) ? b.building : undefined)),
       p('nextBuild', 1, (b) => (pipeline(b) ? near(b, 1) : undefined), { sameClass: true }),
       p('previousBuild', 1, (b) => (pipeline(b) ? near(b, -1) : undefined), { sameClass: true }),
     ],

@@ -14,6 +14,8 @@ export type BuildStep =
   | { sleep: number }
   /** Pipeline stage markers around nothing; put `log`/`sleep` steps after it. */
   | { stage: string }
+  /** Waits until the test calls JenkinsSim.release(job, build, name): makes "still running" deterministic. */
+  | { hold: string }
   /** Pauses at a pipeline input step until proceeded or aborted. */
   | { input: InputSpec }
   /** Archives a file (artifacts are visible once archived). */

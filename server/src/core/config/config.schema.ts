@@ -45,6 +45,20 @@ export const SmtpSchema = Type.Object({
   tlsRejectUnauthorized: Type.Boolean({ default: true }),
 });
 
+export const JenkinsSchema = Type.Object({
+  url: Type.String({ default: '', description: 'the first Jenkins server (JENKINS_URL); empty: none from config' }),
+  user: Type.String({ default: '' }),
+  token: Type.String({ default: '', description: 'API token; stored encrypted in the database at start' }),
+  proxyUrl: Type.String({ default: '', description: 'HTTP proxy for calls to Jenkins' }),
+  timeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 15_000 }),
+  syncIntervalMinutes: Type.Integer({ minimum: 0, maximum: 1440, default: 5, description: '0: only on demand' }),
+  syncConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 8 }),
+  rateLimitPerMinute: Type.Integer({ minimum: 1, maximum: 100_000, default: 120, description: 'per user, calls that reach Jenkins' }),
+  breakerThreshold: Type.Integer({ minimum: 1, maximum: 1000, default: 5 }),
+  breakerResetSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  logPollMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000, description: 'how often a live log asks Jenkins for more' }),
+});
+
 export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   host: Type.String({ default: '0.0.0.0' }),
@@ -62,6 +76,7 @@ export const ConfigSchema = Type.Object({
   backup: BackupSchema,
   retention: RetentionSchema,
   smtp: SmtpSchema,
+  jenkins: JenkinsSchema,
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -88,4 +103,7 @@ export const ENV_MAP: Record<string, string> = {
   SMTP_USER: 'smtp.user',
   SMTP_PASSWORD: 'smtp.password',
   SMTP_FROM: 'smtp.from',
+  JENKINS_URL: 'jenkins.url',
+  JENKINS_USER: 'jenkins.user',
+  JENKINS_TOKEN: 'jenkins.token',
 };

@@ -10,8 +10,9 @@ import { GrantsService } from './grants.service.js';
 import { RolesService } from './roles.service.js';
 import { TemplatesService } from './templates.service.js';
 
-export { compilePattern, permissionCovers, validatePattern } from './patterns.js';
+export { compilePattern, isExact, permissionCovers, validatePattern } from './patterns.js';
 export type { CompiledGrant } from './access-policy.js';
+export type { GrantActor } from './grants.service.js';
 export { scopeMatches } from './access-policy.js';
 
 const CHANGED = 'access.changed';

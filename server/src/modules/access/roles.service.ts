@@ -23,6 +23,19 @@ export const BUILTIN_ROLES = [
       'releases.*',
     ],
   },
+  // The seed's per-branch "can view / can build" pair, as two roles so one grant holds either.
+  {
+    name: 'jenkins-viewer',
+    displayName: 'Branch viewer / 分支查看',
+    description: 'Sees the Jenkins projects and branches it is granted on.',
+    permissions: ['jenkins.view'],
+  },
+  {
+    name: 'jenkins-builder',
+    displayName: 'Branch builder / 分支构建',
+    description: 'Sees and builds the Jenkins branches it is granted on.',
+    permissions: ['jenkins.view', 'jenkins.build'],
+  },
   {
     name: 'user',
     displayName: 'User / 普通用户',

@@ -1,0 +1,183 @@
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../../core/context.js';
+import type { AuditActor, AuditService } from '../audit/index.js';
+import { compilePattern, isExact, scopeMatches, validatePattern, type CompiledGrant } from '../access/index.js';
+import * as repo from './catalog.repo.js';
+import { BranchNotFound, ProjectNotFound } from './jenkins.errors.js';
+import { lastBuildOf, type BranchRow, type JenkinsTables, type LastBuildView, type ProjectRow } from './jenkins.types.js';
+
+export const CATALOG_CHANGED = 'jenkins.catalog.changed';
+
+export interface Catalogue {
+  projects: ProjectRow[];
+  byName: Map<string, ProjectRow>;
+  branches: Map<number, BranchRow[]>;
+}
+
+export interface ProjectView {
+  name: string;
+  description: string | null;
+  kind: string;
+  branchCount: number;
+  lastBuild: { result: string | null; building: boolean; at: string } | null;
+  favourite: boolean;
+}
+
+export interface Viewer {
+  userId: number;
+  view: CompiledGrant[];
+  build: CompiledGrant[];
+}
+
+const allows = (grants: CompiledGrant[], project: string, branch: string) =>
+  grants.some((g) => scopeMatches(g, { project, branch }));
+
+/** A filter as typed in a search box: glob or /regex/ as in grants, otherwise fuzzy text. */
+export function textMatcher(q: string): (s: string) => boolean {
+  if (!isExact(q)) {
+    validatePattern('q', q);
+    const m = compilePattern(q);
+    return (s) => m(s);
+  }
+  const needle = q.toLowerCase();
+  return (s) => {
+    const hay = s.toLowerCase();
+    let i = 0;
+    for (const ch of hay) if (ch === needle[i]) i++;
+    return i === needle.length;
+  };
+}
+
+/**
+ * The synced projects and branches, held in memory between syncs (a sync or another instance's
+ * sync drops it), and filtered per caller with their compiled grants: one pass, no query per branch.
+ */
+export class CatalogService {
+  private cache: Promise<Catalogue> | null = null;
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly audit: AuditService,
+    private readonly grantsFor: (userId: number, permission: string) => Promise<CompiledGrant[]>,
+  ) {
+    ctx.events.subscribe(CATALOG_CHANGED, () => this.invalidate());
+  }
+
+  private get db() {
+    return this.ctx.db as Kysely<JenkinsTables>;
+  }
+
+  invalidate(): void {
+    this.cache = null;
+  }
+
+  catalogue(): Promise<Catalogue> {
+    if (!this.cache) {
+      const p = this.load();
+      this.cache = p;
+      p.catch(() => {
+        if (this.cache === p) this.cache = null;
+      });
+    }
+    return this.cache;
+  }
+
+  private async load(): Promise<Catalogue> {
+    const projects = await repo.listProjects(this.db);
+    const rows = await repo.listBranches(this.db, { projectIds: undefined });
+    const branches = new Map<number, BranchRow[]>();
+    for (const b of rows) {
+      const list = branches.get(b.project_id);
+      if (list) list.push(b);
+      else branches.set(b.project_id, [b]);
+    }
+    return { projects, byName: new Map(projects.map((p) => [p.name, p])), branches };
+  }
+
+  async viewer(userId: number): Promise<Viewer> {
+    const [view, build] = await Promise.all([this.grantsFor(userId, 'jenkins.view'), this.grantsFor(userId, 'jenkins.build')]);
+    return { userId, view, build };
+  }
+
+  canView = (v: Viewer, project: string, branch: string) => allows(v.view, project, branch);
+  canBuild = (v: Viewer, project: string, branch: string) => allows(v.build, project, branch) && allows(v.view, project, branch);
+
+  async listProjects(userId: number, opts: { q?: string; sort?: 'name' | 'lastBuild' }) {
+    const [cat, v, favs] = await Promise.all([this.catalogue(), this.viewer(userId), repo.listFavourites(this.db, userId)]);
+    const q = opts.q?.toLowerCase();
+    const items: ProjectView[] = [];
+    for (const p of cat.projects) {
+      if (q && !p.name.toLowerCase().includes(q) && !(p.description ?? '').toLowerCase().includes(q)) continue;
+      const visible = (cat.branches.get(p.id) ?? []).filter((b) => this.canView(v, p.name, b.name));
+      if (!visible.length) continue;
+      const newest = visible.reduce<BranchRow | null>((a, b) => (b.last_at && (!a || !a.last_at || b.last_at > a.last_at) ? b : a), null);
+      items.push({
+        name: p.name,
+        description: p.description,
+        kind: p.kind,
+        branchCount: visible.length,
+        lastBuild: newest?.last_at ? { result: newest.last_result, building: newest.last_building === 1, at: newest.last_at } : null,
+        favourite: favs.has(p.name),
+      });
+    }
+    const byLast = (a: ProjectView, b: ProjectView) => (b.lastBuild?.at ?? '').localeCompare(a.lastBuild?.at ?? '');
+    items.sort((a, b) => Number(b.favourite) - Number(a.favourite) || (opts.sort === 'lastBuild' ? byLast(a, b) : 0) || a.name.localeCompare(b.name));
+    return items;
+  }
+
+  /** A project the caller can see at least one branch of; otherwise 404 (its existence is not revealed). */
+  async visibleProject(userId: number, name: string): Promise<{ project: ProjectRow; branches: BranchRow[]; viewer: Viewer }> {
+    const [cat, v] = await Promise.all([this.catalogue(), this.viewer(userId)]);
+    const project = cat.byName.get(name);
+    if (!project) throw new ProjectNotFound({ project: name });
+    const branches = (cat.branches.get(project.id) ?? []).filter((b) => this.canView(v, name, b.name));
+    if (!branches.length) throw new ProjectNotFound({ project: name });
+    return { project, branches, viewer: v };
+  }
+
+  async listBranches(userId: number, project: string) {
+    const { branches, viewer } = await this.visibleProject(userId, project);
+    return branches.map((b) => ({
+      name: b.name,
+      buildable: b.buildable === 1,
+      canBuild: this.canBuild(viewer, project, b.name),
+      lastBuild: lastBuildOf(b) as LastBuildView | null,
+    }));
+  }
+
+  /** A branch the caller may see; 404 for unknown and for hidden ones alike. */
+  async visibleBranch(userId: number, project: string, branch: string) {
+    const r = await this.visibleProject(userId, project).catch(() => {
+      throw new BranchNotFound({ project, branch });
+    });
+    const b = r.branches.find((x) => x.name === branch);
+    if (!b) throw new BranchNotFound({ project, branch });
+    return { project: r.project, branch: b, viewer: r.viewer };
+  }
+
+  async setFavourite(actor: AuditActor & { userId: number }, project: string, on: boolean): Promise<void> {
+    await this.visibleProject(actor.userId, project);
+    await this.db.transaction().execute(async (trx) => {
+      await repo.setFavourite(trx, actor.userId, project, on, this.ctx.clock.now().toISOString());
+      await this.audit.record(trx, { actor, action: on ? 'jenkins.favourite.add' : 'jenkins.favourite.remove', project });
+    });
+  }
+
+  /**
+   * Projects and branches for the assignment screen: only projects the caller may grant on, and,
+   * with `q`, only what matches it — a glob (`feature/*`), a `/regex/`, or fuzzy text (its letters in
+   * order) — on the project name or the branch name.
+   */
+  async grantableTree(userId: number, q?: string): Promise<{ project: string; description: string | null; branches: string[] }[]> {
+    const [cat, manage] = await Promise.all([this.catalogue(), this.grantsFor(userId, 'access.grants.manage')]);
+    const match = q ? textMatcher(q) : () => true;
+    const out = [];
+    for (const p of cat.projects) {
+      if (!manage.some((g) => scopeMatches(g, { project: p.name }))) continue;
+      const names = (cat.branches.get(p.id) ?? []).map((b) => b.name);
+      const branches = match(p.name) ? names : names.filter(match);
+      if (branches.length || match(p.name)) out.push({ project: p.name, description: p.description, branches });
+    }
+    return out;
+  }
+}
