@@ -21,7 +21,10 @@ export async function createJenkinsTestApp(
   (opts.fixture ?? loadDemoFixture)(sim);
   const t = await createTestApp({
     env: { JENKINS_URL: sim.url, JENKINS_USER: 'admin', JENKINS_TOKEN: 'admin-token' },
-    config: { jenkins: { logPollMs: 50, syncIntervalMinutes: 0, breakerResetSeconds: 1, ...((opts.config?.jenkins as object) ?? {}) }, ...opts.config },
+    config: {
+      jenkins: { logPollMs: 50, syncIntervalMinutes: 0, breakerResetSeconds: 1, ...((opts.config?.jenkins as object) ?? {}) },
+      ...opts.config,
+    },
   });
   const admin = await t.login('admin', ADMIN_PASSWORD);
   return {

@@ -83,7 +83,7 @@ describe('Jenkins sync', () => {
   });
 
   it('keeps the last synced data when Jenkins is down, marks it stale, and recovers', async () => {
-    j.sim.setDown(true);
+    j.sim.setDown('reset');
     const s = await syncNow(j);
     expect(s.status).toBe('failed');
     expect(s.error).toMatch(/last synced data/);

@@ -92,7 +92,10 @@ function semanticProblems(c: Config, bad: Set<string>): string[] {
  */
 export function parseConfig(raw: Json, sources: Map<string, string> = new Map(), earlier: string[] = []): Config {
   const problems = [...earlier, ...unknownKeys(raw)];
-  const withDefaults = Value.Default(ConfigSchema, Value.Clone({ security: {}, backup: {}, retention: {}, smtp: {}, jenkins: {}, ...raw })) as Config;
+  const withDefaults = Value.Default(
+    ConfigSchema,
+    Value.Clone({ security: {}, backup: {}, retention: {}, smtp: {}, jenkins: {}, ...raw }),
+  ) as Config;
   const seen = new Set<string>();
   for (const e of Value.Errors(ConfigSchema, withDefaults)) {
     const path = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';

@@ -77,7 +77,11 @@ export class BranchGrantsService {
 
   async list(f: { userId?: number; groupId?: number; project?: string }): Promise<BranchGrant[]> {
     const subject =
-      f.userId !== undefined ? { subjectType: 'user' as const, subjectId: f.userId } : f.groupId !== undefined ? { subjectType: 'group' as const, subjectId: f.groupId } : {};
+      f.userId !== undefined
+        ? { subjectType: 'user' as const, subjectId: f.userId }
+        : f.groupId !== undefined
+          ? { subjectType: 'group' as const, subjectId: f.groupId }
+          : {};
     const { items } = await this.grants.list({ ...subject, project: f.project }, 100_000, 0);
     return items.filter((g) => g.role !== null && ROLES.has(g.role) && g.environment === '*').map(toBranchGrant);
   }
@@ -109,7 +113,13 @@ export class BranchGrantsService {
     const old = await this.get(id);
     if (old.canBuild === canBuild) return old;
     await this.grants.remove(actor, id);
-    return this.create(actor, { ...(old.userId !== null ? { userId: old.userId } : { groupId: old.groupId! }), project: old.project, branch: old.branch, canView: true, canBuild });
+    return this.create(actor, {
+      ...(old.userId !== null ? { userId: old.userId } : { groupId: old.groupId! }),
+      project: old.project,
+      branch: old.branch,
+      canView: true,
+      canBuild,
+    });
   }
 
   async remove(actor: GrantActor, id: number): Promise<void> {

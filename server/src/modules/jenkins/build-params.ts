@@ -60,7 +60,8 @@ export function validateParams(defs: ParamDef[], given: Record<string, unknown>)
     }
     out[name] = value;
   }
-  if (problems.length) throw new InvalidParameter(problems, `Build parameters are not valid: ${problems.map((p) => `${p.name}: ${p.message}`).join('; ')}.`);
+  if (problems.length)
+    throw new InvalidParameter(problems, `Build parameters are not valid: ${problems.map((p) => `${p.name}: ${p.message}`).join('; ')}.`);
   return out;
 }
 

@@ -4,7 +4,11 @@ import type { BuildRow, JenkinsTables, SyncRow } from './jenkins.types.js';
 type D = Db<JenkinsTables>;
 
 export async function insertBuild(db: D, row: Omit<BuildRow, 'id'>): Promise<number> {
-  const r = await db.insertInto('jenkins_builds').values(row as never).returning('id').executeTakeFirstOrThrow();
+  const r = await db
+    .insertInto('jenkins_builds')
+    .values(row as never)
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return r.id;
 }
 
@@ -31,7 +35,11 @@ export function buildsByNumber(db: D, project: string, branch: string, numbers: 
 }
 
 export async function insertSync(db: D, row: Omit<SyncRow, 'id'>): Promise<number> {
-  const r = await db.insertInto('jenkins_syncs').values(row as never).returning('id').executeTakeFirstOrThrow();
+  const r = await db
+    .insertInto('jenkins_syncs')
+    .values(row as never)
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return r.id;
 }
 

@@ -18,7 +18,8 @@ const Summary = {
 };
 
 /** Content-Disposition for a download, safe for any file name. */
-const attachment = (name: string) => `attachment; filename="${name.replace(/[^\w.-]+/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+const attachment = (name: string) =>
+  `attachment; filename="${name.replace(/[^\w.-]+/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 export const buildsRoutes =
   (d: { builds: BuildsService }): FastifyPluginAsyncTypebox =>
@@ -34,9 +35,13 @@ export const buildsRoutes =
           body: Type.Object(
             {
               parameters: Type.Optional(
-                Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Union([Type.String({ maxLength: 100_000 }), Type.Boolean(), Type.Number()]), {
-                  maxProperties: 200,
-                }),
+                Type.Record(
+                  Type.String({ minLength: 1, maxLength: 200 }),
+                  Type.Union([Type.String({ maxLength: 100_000 }), Type.Boolean(), Type.Number()]),
+                  {
+                    maxProperties: 200,
+                  },
+                ),
               ),
             },
             { additionalProperties: false },
@@ -84,7 +89,12 @@ export const buildsRoutes =
             pageSize: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
           }),
           response: {
-            200: Type.Object({ items: Type.Array(Type.Object(Summary)), page: Type.Integer(), pageSize: Type.Integer(), hasMore: Type.Boolean() }),
+            200: Type.Object({
+              items: Type.Array(Type.Object(Summary)),
+              page: Type.Integer(),
+              pageSize: Type.Integer(),
+              hasMore: Type.Boolean(),
+            }),
           },
         },
       },
@@ -138,7 +148,14 @@ export const buildsRoutes =
     );
     app.get(
       '/api/projects/:project/branches/:branch/builds/:number/artifacts/*',
-      { config: authed, schema: { tags: ['jenkins'], summary: 'Download one artifact of a build', params: Type.Object({ ...BuildParams.properties, '*': Type.String({ minLength: 1, maxLength: 2048 }) }) } },
+      {
+        config: authed,
+        schema: {
+          tags: ['jenkins'],
+          summary: 'Download one artifact of a build',
+          params: Type.Object({ ...BuildParams.properties, '*': Type.String({ minLength: 1, maxLength: 2048 }) }),
+        },
+      },
       async (req, reply) => {
         const { project, branch, number } = req.params;
         const path = req.params['*'];

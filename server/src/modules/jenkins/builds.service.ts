@@ -49,7 +49,13 @@ export class BuildsService {
   async target(actor: Actor, project: string, branch: string, need: 'view' | 'build', action?: string): Promise<BuildTarget> {
     const r = await this.catalog.visibleBranch(actor.userId, project, branch);
     if (need === 'build' && !this.catalog.canBuild(r.viewer, project, branch)) {
-      await this.audit.record(this.db, { actor, action: action ?? 'jenkins.build.trigger', outcome: 'denied', project, details: { branch } });
+      await this.audit.record(this.db, {
+        actor,
+        action: action ?? 'jenkins.build.trigger',
+        outcome: 'denied',
+        project,
+        details: { branch },
+      });
       throw new Forbidden({ permission: 'jenkins.build', resource: { project, branch } }, `You may not build ${project} » ${branch}.`);
     }
     const server = await this.servers.get(r.project.server_id);
@@ -133,7 +139,8 @@ export class BuildsService {
     const q = await jenkinsCall(() => this.servers.client(server).getQueueItem(row.queue_id));
     const patch: Partial<BuildRow> = {};
     if (!q) patch.status = 'unknown';
-    else if (q.executable) Object.assign(patch, { status: 'started', number: q.executable.number, started_at: this.ctx.clock.now().toISOString(), why: null });
+    else if (q.executable)
+      Object.assign(patch, { status: 'started', number: q.executable.number, started_at: this.ctx.clock.now().toISOString(), why: null });
     else if (q.cancelled) Object.assign(patch, { status: 'cancelled', why: q.why });
     else if (q.why !== row.why) patch.why = q.why;
     if (!Object.keys(patch).length) return row;
@@ -152,7 +159,7 @@ export class BuildsService {
     return {
       queueId,
       id: row.id,
-      status: row.status,
+      status: row.status === 'queued' ? 'waiting' : row.status,
       number: row.number,
       waitingMs: Math.max(0, end - Date.parse(row.queued_at)),
       why: row.why,
@@ -175,7 +182,16 @@ export class BuildsService {
     const t = await this.target(actor, project, branch, 'view');
     const list = await this.jenkins(actor, () => t.client.listBuilds(t.path, (page - 1) * pageSize, pageSize + 1));
     const items = list.slice(0, pageSize);
-    const ours = new Map((await repo.buildsByNumber(this.db, project, branch, items.map((b) => b.number))).map((r) => [r.number, r]));
+    const ours = new Map(
+      (
+        await repo.buildsByNumber(
+          this.db,
+          project,
+          branch,
+          items.map((b) => b.number),
+        )
+      ).map((r) => [r.number, r]),
+    );
     return {
       items: items.map((b) => ({
         number: b.number,
@@ -234,6 +250,8 @@ export class BuildsService {
   }
 
   async artifact(actor: Actor, project: string, branch: string, n: number, path: string) {
+    // Artifact paths are relative to the build's archive: no way up and out of it.
+    if (path.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) throw new ArtifactNotFound({ path });
     const t = await this.target(actor, project, branch, 'view');
     const a = await this.jenkins(actor, () => t.client.artifact(t.path, n, path));
     if (!a) throw new ArtifactNotFound({ path });

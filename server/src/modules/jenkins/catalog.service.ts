@@ -29,8 +29,7 @@ export interface Viewer {
   build: CompiledGrant[];
 }
 
-const allows = (grants: CompiledGrant[], project: string, branch: string) =>
-  grants.some((g) => scopeMatches(g, { project, branch }));
+const allows = (grants: CompiledGrant[], project: string, branch: string) => grants.some((g) => scopeMatches(g, { project, branch }));
 
 /** A filter as typed in a search box: glob or /regex/ as in grants, otherwise fuzzy text. */
 export function textMatcher(q: string): (s: string) => boolean {
@@ -121,7 +120,9 @@ export class CatalogService {
       });
     }
     const byLast = (a: ProjectView, b: ProjectView) => (b.lastBuild?.at ?? '').localeCompare(a.lastBuild?.at ?? '');
-    items.sort((a, b) => Number(b.favourite) - Number(a.favourite) || (opts.sort === 'lastBuild' ? byLast(a, b) : 0) || a.name.localeCompare(b.name));
+    items.sort(
+      (a, b) => Number(b.favourite) - Number(a.favourite) || (opts.sort === 'lastBuild' ? byLast(a, b) : 0) || a.name.localeCompare(b.name),
+    );
     return items;
   }
 

@@ -21,7 +21,11 @@ export const grantsRoutes =
         schema: {
           tags: ['jenkins'],
           summary: 'Branch grants (view / build on project and branch patterns)',
-          querystring: Type.Object({ userId: Type.Optional(SubjectId), groupId: Type.Optional(SubjectId), project: Type.Optional(Pattern) }),
+          querystring: Type.Object({
+            userId: Type.Optional(SubjectId),
+            groupId: Type.Optional(SubjectId),
+            project: Type.Optional(Pattern),
+          }),
           response: { 200: Type.Object({ items: Type.Array(BranchGrantSchema) }) },
         },
       },
@@ -70,8 +74,12 @@ export const grantsRoutes =
       },
       async (req) => d.grants.update(actorOf(req), req.params.id, req.body.canBuild),
     );
-    app.delete('/api/grants/:id', { config: authed, schema: { tags: ['jenkins'], summary: 'Remove a branch grant', params: Id } }, async (req, reply) => {
-      await d.grants.remove(actorOf(req), req.params.id);
-      return reply.status(204).send();
-    });
+    app.delete(
+      '/api/grants/:id',
+      { config: authed, schema: { tags: ['jenkins'], summary: 'Remove a branch grant', params: Id } },
+      async (req, reply) => {
+        await d.grants.remove(actorOf(req), req.params.id);
+        return reply.status(204).send();
+      },
+    );
   };

@@ -29,9 +29,21 @@ function syncCron(minutes: number): string {
 /** Jenkins: servers, sync, branch-level access, builds, live logs (DESIGN.md layer 4). */
 export function createJenkinsModule(ctx: AppContext, deps: { audit: AuditService; access: AccessModule; hub: LiveHub }) {
   ctx.permissions.declare(
-    { code: 'jenkins.view', module: 'jenkins', description: 'See projects, branches, builds and logs', descriptionZh: '查看项目与分支', scoped: true },
+    {
+      code: 'jenkins.view',
+      module: 'jenkins',
+      description: 'See projects, branches, builds and logs',
+      descriptionZh: '查看项目与分支',
+      scoped: true,
+    },
     { code: 'jenkins.build', module: 'jenkins', description: 'Start and stop builds', descriptionZh: '触发与停止构建', scoped: true },
-    { code: 'jenkins.manage', module: 'jenkins', description: 'Manage Jenkins servers and sync', descriptionZh: '管理 Jenkins 服务器与同步', scoped: false },
+    {
+      code: 'jenkins.manage',
+      module: 'jenkins',
+      description: 'Manage Jenkins servers and sync',
+      descriptionZh: '管理 Jenkins 服务器与同步',
+      scoped: false,
+    },
   );
   const policy = deps.access.service.policy;
   const servers = new ServersService(ctx, deps.audit);
@@ -56,8 +68,7 @@ export function createJenkinsModule(ctx: AppContext, deps: { audit: AuditService
   deps.hub.register(LOG_TOPIC, logs);
   deps.hub.register('sync', {
     async subscribe(sub, topic) {
-      if (!(await policy.can(sub.principal.userId, 'jenkins.manage')))
-        throw new Forbidden({ permission: 'jenkins.manage' });
+      if (!(await policy.can(sub.principal.userId, 'jenkins.manage'))) throw new Forbidden({ permission: 'jenkins.manage' });
       const push = async (id: number) => sub.send(topic, { type: 'sync', ...(await sync.status(id)) });
       const latest = await sync.latestOrNull();
       if (latest) sub.send(topic, { type: 'sync', ...latest });
@@ -72,7 +83,9 @@ export function createJenkinsModule(ctx: AppContext, deps: { audit: AuditService
   };
   ctx.config.onChange((next, prev) => {
     if (JSON.stringify(next.jenkins) === JSON.stringify(prev.jenkins)) return;
-    Promise.all([servers.bootstrap(), schedule()]).catch((e: unknown) => ctx.log.error({ err: e }, 'could not apply the new Jenkins settings'));
+    Promise.all([servers.bootstrap(), schedule()]).catch((e: unknown) =>
+      ctx.log.error({ err: e }, 'could not apply the new Jenkins settings'),
+    );
   });
 
   const routes: FastifyPluginAsync = async (app) => {

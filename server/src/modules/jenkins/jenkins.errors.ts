@@ -19,7 +19,11 @@ export const BuildNotFound = createError('BUILD_NOT_FOUND', 404, 'No such build.
 export const ArtifactNotFound = createError('ARTIFACT_NOT_FOUND', 404, 'No such artifact in this build.');
 export const QueueItemNotFound = createError('QUEUE_ITEM_NOT_FOUND', 404, 'No build was queued through Gatehouse with this id.');
 export const InvalidParameter = createError('INVALID_PARAMETER', 400, 'A build parameter is not valid; see details.');
-export const BranchNotBuildable = createError('BRANCH_NOT_BUILDABLE', 409, 'Jenkins does not allow builds of this branch (disabled or removed).');
+export const BranchNotBuildable = createError(
+  'BRANCH_NOT_BUILDABLE',
+  409,
+  'Jenkins does not allow builds of this branch (disabled or removed).',
+);
 export const JenkinsUnavailable = createError(
   'JENKINS_UNAVAILABLE',
   503,

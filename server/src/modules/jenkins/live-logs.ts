@@ -130,7 +130,8 @@ export class LiveLogs implements TopicHandler {
 
   async subscribe(sub: Subscriber, topic: string, from: number | undefined): Promise<() => void> {
     const t = parseLogTopic(topic);
-    if (!t) throw new AppError('UNKNOWN_TOPIC', 400, 'Build log topics look like build-log:<project>/<branch>/<number>, names URI-encoded.');
+    if (!t)
+      throw new AppError('UNKNOWN_TOPIC', 400, 'Build log topics look like build-log:<project>/<branch>/<number>, names URI-encoded.');
     const actor = { userId: sub.principal.userId, username: sub.principal.username };
     const target = await this.builds.target(actor, t.project, t.branch, 'view');
     const key = `${target.project.server_id}|${target.path.join('/')}|${t.number}`;

@@ -14,7 +14,10 @@ const ProjectSchema = Type.Object({
   description: Type.Union([Type.String(), Type.Null()]),
   kind: Type.String(),
   branchCount: Type.Integer(),
-  lastBuild: Type.Union([Type.Object({ result: Type.Union([Type.String(), Type.Null()]), building: Type.Boolean(), at: Type.String() }), Type.Null()]),
+  lastBuild: Type.Union([
+    Type.Object({ result: Type.Union([Type.String(), Type.Null()]), building: Type.Boolean(), at: Type.String() }),
+    Type.Null(),
+  ]),
   favourite: Type.Boolean(),
 });
 const BranchSchema = Type.Object({ name: Type.String(), buildable: Type.Boolean(), canBuild: Type.Boolean(), lastBuild: LastBuild });
@@ -105,7 +108,13 @@ export const projectsRoutes =
           querystring: Type.Object({ q: Type.Optional(Name) }),
           response: {
             200: Type.Object({
-              items: Type.Array(Type.Object({ project: Type.String(), description: Type.Union([Type.String(), Type.Null()]), branches: Type.Array(Type.String()) })),
+              items: Type.Array(
+                Type.Object({
+                  project: Type.String(),
+                  description: Type.Union([Type.String(), Type.Null()]),
+                  branches: Type.Array(Type.String()),
+                }),
+              ),
             }),
           },
         },

@@ -15,7 +15,11 @@ export const findConfigServer = (db: D): Promise<ServerRow | undefined> =>
   db.selectFrom('jenkins_servers').selectAll().where('from_config', '=', 1).executeTakeFirst();
 
 export async function insertServer(db: D, row: Omit<ServerRow, 'id'>): Promise<number> {
-  const r = await db.insertInto('jenkins_servers').values(row as never).returning('id').executeTakeFirstOrThrow();
+  const r = await db
+    .insertInto('jenkins_servers')
+    .values(row as never)
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return r.id;
 }
 

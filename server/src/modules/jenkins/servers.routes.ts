@@ -28,14 +28,26 @@ export const serversRoutes =
 
     app.get(
       '/api/jenkins/servers',
-      { config: manage, schema: { tags: ['jenkins'], summary: 'Jenkins servers (tokens are never returned)', response: { 200: Type.Object({ items: Type.Array(ServerSchema) }) } } },
+      {
+        config: manage,
+        schema: {
+          tags: ['jenkins'],
+          summary: 'Jenkins servers (tokens are never returned)',
+          response: { 200: Type.Object({ items: Type.Array(ServerSchema) }) },
+        },
+      },
       async () => ({ items: await views() }),
     );
     app.post(
       '/api/jenkins/servers',
       {
         config: manage,
-        schema: { tags: ['jenkins'], summary: 'Add a Jenkins server', body: Type.Object(ServerBody, { additionalProperties: false }), response: { 201: ServerSchema } },
+        schema: {
+          tags: ['jenkins'],
+          summary: 'Add a Jenkins server',
+          body: Type.Object(ServerBody, { additionalProperties: false }),
+          response: { 201: ServerSchema },
+        },
       },
       async (req, reply) => {
         const row = await d.servers.create(actorOf(req), req.body);
@@ -59,10 +71,14 @@ export const serversRoutes =
         return one(req.params.id);
       },
     );
-    app.delete('/api/jenkins/servers/:id', { config: manage, schema: { tags: ['jenkins'], summary: 'Remove a Jenkins server and its synced data', params: Id } }, async (req, reply) => {
-      await d.servers.remove(actorOf(req), req.params.id);
-      return reply.status(204).send();
-    });
+    app.delete(
+      '/api/jenkins/servers/:id',
+      { config: manage, schema: { tags: ['jenkins'], summary: 'Remove a Jenkins server and its synced data', params: Id } },
+      async (req, reply) => {
+        await d.servers.remove(actorOf(req), req.params.id);
+        return reply.status(204).send();
+      },
+    );
     app.post(
       '/api/jenkins/servers/:id/test',
       {
@@ -71,14 +87,27 @@ export const serversRoutes =
           tags: ['jenkins'],
           summary: 'Check that Gatehouse can reach and sign in to a Jenkins server',
           params: Id,
-          response: { 200: Type.Object({ ok: Type.Boolean(), user: Type.Union([Type.String(), Type.Null()]), version: Type.Union([Type.String(), Type.Null()]), error: Type.Optional(Type.String()) }) },
+          response: {
+            200: Type.Object({
+              ok: Type.Boolean(),
+              user: Type.Union([Type.String(), Type.Null()]),
+              version: Type.Union([Type.String(), Type.Null()]),
+              error: Type.Optional(Type.String()),
+            }),
+          },
         },
       },
       async (req) => {
         const row = await d.servers.get(req.params.id);
         try {
           const who = await d.servers.client(row).whoAmI();
-          if (who.anonymous) return { ok: false, user: who.name, version: who.version, error: 'Jenkins treats these credentials as anonymous; check the user and API token.' };
+          if (who.anonymous)
+            return {
+              ok: false,
+              user: who.name,
+              version: who.version,
+              error: 'Jenkins treats these credentials as anonymous; check the user and API token.',
+            };
           return { ok: true, user: who.name, version: who.version };
         } catch (e) {
           return { ok: false, user: null, version: null, error: (e as Error).message };
@@ -88,7 +117,14 @@ export const serversRoutes =
 
     app.post(
       '/api/jenkins/sync',
-      { config: manage, schema: { tags: ['jenkins'], summary: 'Sync projects and branches now (answers at once; progress over WebSocket topic "sync")', response: { 202: SyncSchema } } },
+      {
+        config: manage,
+        schema: {
+          tags: ['jenkins'],
+          summary: 'Sync projects and branches now (answers at once; progress over WebSocket topic "sync")',
+          response: { 202: SyncSchema },
+        },
+      },
       async (req, reply) => reply.status(202).send(await d.sync.request(actorOf(req), 'manual')),
     );
     app.get(
@@ -108,7 +144,14 @@ export const serversRoutes =
     });
     app.get(
       '/api/jenkins/orphans',
-      { config: manage, schema: { tags: ['jenkins'], summary: 'Branch grants whose project or branch is gone from Jenkins', response: { 200: Type.Object({ items: Type.Array(Orphan) }) } } },
+      {
+        config: manage,
+        schema: {
+          tags: ['jenkins'],
+          summary: 'Branch grants whose project or branch is gone from Jenkins',
+          response: { 200: Type.Object({ items: Type.Array(Orphan) }) },
+        },
+      },
       async () => ({ items: await d.grants.orphans() }),
     );
     app.post(

@@ -127,7 +127,11 @@ export class SyncService {
       }
       const at = this.ctx.clock.now().toISOString();
       const result = await this.db.transaction().execute(async (trx) => {
-        const totals = { projects: 0, branches: 0, changes: { added: { projects: [], branches: [] }, removed: { projects: [], branches: [] } } };
+        const totals = {
+          projects: 0,
+          branches: 0,
+          changes: { added: { projects: [], branches: [] }, removed: { projects: [], branches: [] } },
+        };
         for (const f of fetched) {
           const r = await applySnapshot(trx, f.server.id, f.projects, at);
           totals.projects += r.projects;
