@@ -152,6 +152,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
     async startBackground() {
       await jobs.start();
       ctx.scheduler.start();
+      await modules.jenkins.start();
       configStore.watch((r) => {
         if (!r.applied) app.log.error({ problems: r.problems }, 'config change rejected; keeping the last good config');
         else app.log.info({ needsRestart: r.needsRestart }, 'config reloaded');

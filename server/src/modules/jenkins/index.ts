@@ -102,6 +102,14 @@ export function createJenkinsModule(ctx: AppContext, deps: { audit: AuditService
       await servers.bootstrap();
       await schedule();
     },
+    /** At start: a Jenkins that was never synced is synced at once, not at the next schedule tick. */
+    async start() {
+      try {
+        if ((await servers.list()).length && !(await sync.latestOrNull())) await sync.request(null, 'schedule');
+      } catch (e) {
+        ctx.log.warn({ err: e }, 'could not start the first Jenkins sync; the schedule will try again');
+      }
+    },
     async close() {
       logs.close();
       await servers.close();

@@ -55,7 +55,8 @@ export function fromTransportError(e: unknown, what: string): JenkinsError {
   const code = errorCode(e);
   const detail = e instanceof Error ? e.message : String(e);
   // undici reports a proxy's 407 as an error, not a response: wrong proxy credentials.
-  if (/proxy/i.test(detail) && /\b407\b/.test(detail)) return new JenkinsError('auth', `${what}: ${detail}`, { status: 407, code, cause: e });
+  if (/proxy/i.test(detail) && /\b407\b/.test(detail))
+    return new JenkinsError('auth', `${what}: ${detail}`, { status: 407, code, cause: e });
   const kind = code && TIMEOUT_CODES.has(code) ? 'timeout' : 'network';
   return new JenkinsError(kind, `${what}: ${detail}`, { code, cause: e });
 }

@@ -206,7 +206,14 @@ export function parseJson<T>(spec: RequestSpec, reply: Reply): T {
 }
 
 function createDispatcher(target: URL, proxyUrl: string | null, timeoutMs: number): Dispatcher {
-  const pool = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 10_000, keepAliveMaxTimeout: 60_000 };
+  // At most 16 sockets per Jenkins: a sync fanning out hundreds of calls queues here, not on Jenkins.
+  const pool = {
+    connections: 16,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    keepAliveTimeout: 10_000,
+    keepAliveMaxTimeout: 60_000,
+  };
   if (!proxyUrl) return new Agent({ ...pool, connect: { timeout: timeoutMs } });
   // Plain-HTTP Jenkins goes through the proxy as absolute-URI requests; HTTPS is tunnelled (CONNECT).
   return new ProxyAgent({
