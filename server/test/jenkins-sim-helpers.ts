@@ -71,3 +71,64 @@ export async function crumbFor(sim: JenkinsSim, auth: string | null): Promise<{ 
   const body = (await res.json()) as { crumb: string };
   return { crumb: body.crumb, cookie: setCookie.split(';')[0] };
 }
+
+/** Parameter definitions of the §5 example. */
+export const ITEM_PARAMS = [
+  { type: 'string' as const, name: 'TARGET', description: 'Environment', default: 'staging' },
+  { type: 'choice' as const, name: 'REGION', description: '', choices: ['eu-west-1', 'us-east-1'] },
+  { type: 'boolean' as const, name: 'DRY_RUN', description: null, default: false },
+  { type: 'text' as const, name: 'NOTES', description: '', default: '' },
+  { type: 'password' as const, name: 'API_KEY', description: '', default: 'secret' },
+];
+
+/** The item tree of the items/jobs suites: names with spaces and unicode, folders, multibranch, an organization folder. */
+export function loadItemTree(s: JenkinsSim): void {
+  s.createJob('nightly backup', { kind: 'freestyle' });
+  s.createJob('déploiement');
+  s.createFolder('platform');
+  s.createJob('platform/deploy-api', { params: ITEM_PARAMS, concurrentBuild: false });
+  s.createMultibranch('storefront');
+  s.addBranch('storefront', 'main');
+  s.addBranch('storefront', 'feature/login');
+  s.createOrganizationFolder('acme-org');
+  s.createMultibranch('acme-org/shop');
+  s.addBranch('acme-org/shop', 'main');
+  s.createJob('legacy', { kind: 'freestyle', disabled: true });
+  for (const result of ['SUCCESS', 'FAILURE', 'SUCCESS'] as const) s.addHistory('platform/deploy-api', { result });
+  s.addHistory(['storefront', 'feature/login'], {
+    result: 'FAILURE',
+    artifacts: [{ path: 'build/reports/report.html', content: '<p/>' }],
+  });
+}
+
+export const HOLD = [{ hold: 'end' }];
+export const QUEUE_PARAMS = [
+  { type: 'string' as const, name: 'TARGET', default: 'staging' },
+  { type: 'choice' as const, name: 'REGION', choices: ['eu-west-1', 'us-east-1'] },
+  { type: 'boolean' as const, name: 'DRY_RUN', default: false },
+  { type: 'password' as const, name: 'API_KEY', default: 'secret' },
+];
+
+/** Jobs of the trigger/queue suites; their runs wait at a `hold: 'end'` step. */
+export function loadQueueJobs(s: JenkinsSim): void {
+  s.addUser('viewer', { tokens: ['viewer-token'], permissions: ['Overall/Read', 'Item/Read'] });
+  s.createJob('plain', { script: HOLD });
+  s.createJob('deploy', { params: QUEUE_PARAMS, script: HOLD });
+  s.createJob('serial', { concurrentBuild: false, script: HOLD });
+  s.createJob('remote', { authToken: 's3cret', script: HOLD });
+  s.createJob('legacy', { kind: 'freestyle', disabled: true });
+}
+
+/** Lets every queued item run and every held run of the job finish. */
+export async function drain(sim: JenkinsSim, job: string): Promise<void> {
+  sim.pauseQueue(false);
+  sim.endQuietPeriod();
+  const settled = () => [...sim.sim.queue.items.values()].every((i) => i.state === 'left' && (i.cancelled || i.build));
+  await until(() => (settled() ? true : undefined), 'every queue item to leave and start');
+  for (const b of sim.job(job).builds) {
+    sim.release(job, b.number, 'end');
+    await sim.waitForBuild(job, b.number);
+  }
+}
+
+export const queueItem = (sim: JenkinsSim, id: number) => getJson(sim, `/queue/item/${id}/api/json`);

@@ -79,7 +79,8 @@ export function createFolder(root: Folder, path: string, kind: Exclude<FolderKin
   const parts = splitPath(path);
   const parent = parentFolder(root, parts);
   // An organization folder holds one multibranch project per repository, nothing else.
-  if (parent.kind === 'organization' && kind !== 'multibranch') throw new Error('an organization folder only contains multibranch projects');
+  if (parent.kind === 'organization' && kind !== 'multibranch')
+    throw new Error('an organization folder only contains multibranch projects');
   if (parent.kind === 'multibranch') throw new Error('a multibranch project only contains branch jobs');
   const folder: Folder = {
     kind,

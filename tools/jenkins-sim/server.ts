@@ -27,8 +27,6 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on('error', reject);
   });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export async function handle(front: Front, raw: IncomingMessage, out: ServerResponse): Promise<void> {
   const { sim, faults } = front;
   const body = await readBody(raw);
@@ -52,7 +50,8 @@ export async function handle(front: Front, raw: IncomingMessage, out: ServerResp
   front.requests.push(entry);
 
   const delay = faults.delayFor(path);
-  if (delay) await sleep(delay);
+  // On the emulator's clock, so close() cancels the wait (the request is then never answered).
+  if (delay) await new Promise<void>((resolve) => sim.clock.afterReal(delay, resolve));
   const fault = faults.take(entry);
   if (fault === 'reset' || fault === 'hang') {
     entry.fault = fault;

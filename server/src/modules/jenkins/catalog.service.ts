@@ -4,9 +4,8 @@ import type { AuditActor, AuditService } from '../audit/index.js';
 import { compilePattern, isExact, scopeMatches, validatePattern, type CompiledGrant } from '../access/index.js';
 import * as repo from './catalog.repo.js';
 import { BranchNotFound, ProjectNotFound } from './jenkins.errors.js';
-import { lastBuildOf, type BranchRow, type JenkinsTables, type LastBuildView, type ProjectRow } from './jenkins.types.js';
+import { CATALOG_CHANGED, lastBuildOf, type BranchRow, type JenkinsTables, type LastBuildView, type ProjectRow } from './jenkins.types.js';
 
-export const CATALOG_CHANGED = 'jenkins.catalog.changed';
 
 export interface Catalogue {
   projects: ProjectRow[];

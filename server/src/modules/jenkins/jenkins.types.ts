@@ -84,6 +84,9 @@ export interface JenkinsTables {
   jenkins_kept_orphans: { grant_id: number; kept_by: number | null; kept_at: string };
 }
 
+/** Published after the catalogue changed (sync, server removed): every instance drops its copy. */
+export const CATALOG_CHANGED = 'jenkins.catalog.changed';
+
 /** A standalone (non-multibranch) job is a project with one branch of this name. */
 export const STANDALONE_BRANCH = 'default';
 

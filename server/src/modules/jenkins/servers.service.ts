@@ -3,7 +3,7 @@ import { isUniqueViolation } from '../../core/db/db.js';
 import type { AuditActor, AuditService } from '../audit/index.js';
 import { JenkinsClient, type JenkinsConnection } from './client/index.js';
 import { NoServer, ServerFromConfig, ServerNameTaken, ServerNotFound } from './jenkins.errors.js';
-import type { JenkinsTables, ServerRow } from './jenkins.types.js';
+import { CATALOG_CHANGED, type JenkinsTables, type ServerRow } from './jenkins.types.js';
 import * as repo from './servers.repo.js';
 
 export interface ServerView {
@@ -196,6 +196,7 @@ export class ServersService {
         details: { name: row.name, url: row.url },
       });
     });
+    await this.ctx.events.publish(CATALOG_CHANGED, {});
     const cached = this.clients.get(id);
     this.clients.delete(id);
     if (cached) await cached.client.close();

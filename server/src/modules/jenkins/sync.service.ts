@@ -6,8 +6,7 @@ import { JenkinsError } from './client/index.js';
 import * as builds from './builds.repo.js';
 import { applySnapshot, type FetchedProject } from './sync-apply.js';
 import { SyncNeverRun } from './jenkins.errors.js';
-import { CATALOG_CHANGED } from './catalog.service.js';
-import { toSyncStatus, type JenkinsTables, type ServerRow, type SyncStatus } from './jenkins.types.js';
+import { CATALOG_CHANGED, toSyncStatus, type JenkinsTables, type ServerRow, type SyncStatus } from './jenkins.types.js';
 import type { ServersService } from './servers.service.js';
 
 export const SYNC_JOB = 'jenkins.sync';
