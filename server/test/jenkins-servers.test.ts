@@ -19,7 +19,9 @@ describe('Jenkins servers', () => {
   it('lists the server from JENKINS_URL with its token sealed, never returned', async () => {
     const res = await j.t.inject({ method: 'GET', url: '/api/jenkins/servers', token: j.admin });
     expect(res.statusCode).toBe(200);
-    expect(res.json().items).toEqual([expect.objectContaining({ name: 'default', url: j.sim.url, username: 'admin', hasToken: true, isDefault: true, fromConfig: true })]);
+    expect(res.json().items).toEqual([
+      expect.objectContaining({ name: 'default', url: j.sim.url, username: 'admin', hasToken: true, isDefault: true, fromConfig: true }),
+    ]);
     expect(res.body).not.toContain('admin-token');
     const row = await j.t.gh.ctx.db.selectFrom('jenkins_servers').selectAll().executeTakeFirstOrThrow();
     expect(row.token_enc).not.toContain('admin-token');
@@ -28,7 +30,12 @@ describe('Jenkins servers', () => {
 
   it('refuses to edit or delete the server that comes from the configuration', async () => {
     const id = (await j.t.inject({ method: 'GET', url: '/api/jenkins/servers', token: j.admin })).json().items[0].id;
-    const patch = await j.t.inject({ method: 'PATCH', url: `/api/jenkins/servers/${id}`, token: j.admin, payload: { url: 'http://elsewhere:1' } });
+    const patch = await j.t.inject({
+      method: 'PATCH',
+      url: `/api/jenkins/servers/${id}`,
+      token: j.admin,
+      payload: { url: 'http://elsewhere:1' },
+    });
     expect(patch.statusCode).toBe(409);
     expect(patch.json().error.code).toBe('JENKINS_SERVER_FROM_CONFIG');
     const del = await j.t.inject({ method: 'DELETE', url: `/api/jenkins/servers/${id}`, token: j.admin });
@@ -63,15 +70,24 @@ describe('Jenkins servers', () => {
     expect(add.body).not.toContain('admin-token');
     const s = await syncNow(j);
     expect(s.status).toBe('succeeded');
-    const projects = (await j.t.inject({ method: 'GET', url: '/api/projects', token: j.admin })).json().items.map((p: { name: string }) => p.name);
+    const projects = (await j.t.inject({ method: 'GET', url: '/api/projects', token: j.admin }))
+      .json()
+      .items.map((p: { name: string }) => p.name);
     expect(projects).toContain('ci2:infra');
     expect(projects).toContain('shop-web');
-    const dup = await j.t.inject({ method: 'POST', url: '/api/jenkins/servers', token: j.admin, payload: { name: 'ci2', url: second.url, username: 'a', token: 't' } });
+    const dup = await j.t.inject({
+      method: 'POST',
+      url: '/api/jenkins/servers',
+      token: j.admin,
+      payload: { name: 'ci2', url: second.url, username: 'a', token: 't' },
+    });
     expect(dup.statusCode).toBe(409);
     expect(dup.json().error.code).toBe('JENKINS_SERVER_NAME_TAKEN');
     const del = await j.t.inject({ method: 'DELETE', url: `/api/jenkins/servers/${add.json().id}`, token: j.admin });
     expect(del.statusCode).toBe(204);
-    const after = (await j.t.inject({ method: 'GET', url: '/api/projects', token: j.admin })).json().items.map((p: { name: string }) => p.name);
+    const after = (await j.t.inject({ method: 'GET', url: '/api/projects', token: j.admin }))
+      .json()
+      .items.map((p: { name: string }) => p.name);
     expect(after).not.toContain('ci2:infra');
     const audit = await j.t.inject({ method: 'GET', url: '/api/audit?action=jenkins.server.delete', token: j.admin });
     expect(audit.json().total).toBe(2);

@@ -6,7 +6,6 @@ import * as repo from './catalog.repo.js';
 import { BranchNotFound, ProjectNotFound } from './jenkins.errors.js';
 import { CATALOG_CHANGED, lastBuildOf, type BranchRow, type JenkinsTables, type LastBuildView, type ProjectRow } from './jenkins.types.js';
 
-
 export interface Catalogue {
   projects: ProjectRow[];
   byName: Map<string, ProjectRow>;
