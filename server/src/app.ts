@@ -28,6 +28,8 @@ import { createIdentityModule } from './modules/identity/index.js';
 import { createAccessModule } from './modules/access/index.js';
 import { createJenkinsModule } from './modules/jenkins/index.js';
 import { LiveHub } from './core/live/live-hub.js';
+import { RunStore } from './core/runs/run-store.js';
+import { RunTopic } from './core/runs/run-topic.js';
 import { createSystemJobs } from './system-jobs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,12 +56,12 @@ export interface Gatehouse {
   close(): Promise<void>;
 }
 
-function composeModules(ctx: AppContext, hub: LiveHub) {
+function composeModules(ctx: AppContext) {
   const audit = createAuditModule(ctx);
   const notify = createNotifyModule(ctx);
   const identity = createIdentityModule(ctx, { audit: audit.service, notify: notify.service });
   const access = createAccessModule(ctx, { audit: audit.service, identity: identity.service });
-  const jenkins = createJenkinsModule(ctx, { audit: audit.service, access, hub });
+  const jenkins = createJenkinsModule(ctx, { audit: audit.service, access, hub: ctx.hub });
   return { audit, notify, identity, access, jenkins };
 }
 
@@ -98,6 +100,10 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
   }
   const masterKey = loadMasterKey(config.secretKey, config.dataDir);
   const jobs = await createJobQueue(database, clock, app.log);
+  const hub = new LiveHub();
+  const runs = new RunStore(database.db, clock, events, () => configStore.get().runs.maxOutputBytesPerTarget);
+  const runTopic = new RunTopic(runs, events);
+  hub.register('run:', runTopic);
   const ctx: AppContext = {
     db: database.db,
     dialect: database.dialect,
@@ -112,10 +118,12 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
     permissions: new PermissionRegistry(),
     log: app.log,
     dataDir: resolve(config.dataDir),
+    runs,
+    runTopic,
+    hub,
   };
 
-  const hub = new LiveHub();
-  const modules = composeModules(ctx, hub);
+  const modules = composeModules(ctx);
   const systemJobs = createSystemJobs(ctx, modules);
 
   registerErrorHandler(app);
@@ -150,6 +158,9 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
     ctx,
     modules,
     async startBackground() {
+      // One process owns an SQLite database, so whatever it left running is over. (With PostgreSQL
+      // another instance may still be running it.)
+      if (database.dialect === 'sqlite') await runs.interruptLeftovers();
       await jobs.start();
       ctx.scheduler.start();
       await modules.jenkins.start();
@@ -164,6 +175,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
       configStore.close();
       ctx.scheduler.stop();
       await jobs.stop();
+      await runs.close();
       await app.close();
       await modules.jenkins.close();
       modules.notify.close();

@@ -43,6 +43,7 @@ export function createSystemJobs(ctx: AppContext, modules: { audit: AuditModule;
       const now = ctx.clock.now().getTime();
       await modules.notify.service.pruneRead(new Date(now - r.notificationsDays * day));
       await ctx.jobs.pruneFinished(new Date(now - r.finishedJobsDays * day));
+      await ctx.runs.pruneLogs(new Date(now - ctx.config.get().runs.logRetentionDays * day));
     },
     { maxAttempts: 3 },
   );

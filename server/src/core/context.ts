@@ -8,6 +8,9 @@ import type { EventBus } from './events/event-bus.js';
 import type { CronScheduler } from './jobs/cron-scheduler.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import type { PermissionRegistry } from './permissions.js';
+import type { LiveHub } from './live/live-hub.js';
+import type { RunStore } from './runs/run-store.js';
+import type { RunTopic } from './runs/run-topic.js';
 
 /** What every module is built from; app.ts makes one and hands it down. */
 export interface AppContext {
@@ -24,4 +27,10 @@ export interface AppContext {
   permissions: PermissionRegistry;
   log: FastifyBaseLogger;
   dataDir: string;
+  /** Runs and their logs, shared by every module that executes something. */
+  runs: RunStore;
+  /** Who may watch a run of each kind over `run:<id>`. */
+  runTopic: RunTopic;
+  /** The WebSocket hub at /api/ws where modules register topics. */
+  hub: LiveHub;
 }

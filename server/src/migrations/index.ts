@@ -5,6 +5,7 @@ import * as m0003 from './0003-identity.js';
 import * as m0004 from './0004-access.js';
 import * as m0005 from './0005-notify.js';
 import * as m0006 from './0006-jenkins.js';
+import * as m0007 from './0007-runs.js';
 
 /** Every migration in order. Frozen once released: change the schema with a new file. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-access': m0004,
   '0005-notify': m0005,
   '0006-jenkins': m0006,
+  '0007-runs': m0007,
 };

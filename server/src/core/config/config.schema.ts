@@ -45,6 +45,16 @@ export const SmtpSchema = Type.Object({
   tlsRejectUnauthorized: Type.Boolean({ default: true }),
 });
 
+export const RunsSchema = Type.Object({
+  maxOutputBytesPerTarget: Type.Integer({
+    minimum: 1024,
+    maximum: 1 << 30,
+    default: 1 << 20,
+    description: 'stdout + stderr kept per target',
+  }),
+  logRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+});
+
 export const JenkinsSchema = Type.Object({
   url: Type.String({ default: '', description: 'the first Jenkins server (JENKINS_URL); empty: none from config' }),
   user: Type.String({ default: '' }),
@@ -77,6 +87,7 @@ export const ConfigSchema = Type.Object({
   retention: RetentionSchema,
   smtp: SmtpSchema,
   jenkins: JenkinsSchema,
+  runs: RunsSchema,
 });
 
 export type Config = Static<typeof ConfigSchema>;
