@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { filterTree, fuzzyMatch, isPatternText, parseNameFilter } from '../src/components/jenkins/name-filter.js';
-import { artifactPath, formatDuration, logTopic, statusLook } from '../src/components/jenkins/build-status.js';
+import { artifactPath, causesText, formatDuration, logTopic, statusLook } from '../src/components/jenkins/build-status.js';
 
 const tree = [
   { project: 'shop-web', branches: ['main', 'develop', 'feature/login', 'release/1.2'] },
@@ -24,7 +24,12 @@ describe('branch-access tree filter', () => {
     const bad = parseNameFilter('/(/');
     expect(bad.error).toBeTruthy();
     expect(bad.test('(')).toBe(false);
-    expect([isPatternText('feature/*'), isPatternText('/^r/'), isPatternText('main'), isPatternText('/(/')]).toEqual([true, true, false, false]);
+    expect([isPatternText('feature/*'), isPatternText('/^r/'), isPatternText('main'), isPatternText('/(/')]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('shows all branches of a matching project and only matching branches of the others', () => {
@@ -58,5 +63,6 @@ describe('build helpers', () => {
     expect(statusLook({ result: 'FAILURE', building: false }).color).toBe('error');
     expect(statusLook({ result: null, building: true }).key).toBe('jenkins.status.BUILDING');
     expect(statusLook(null).key).toBe('jenkins.status.NEVER');
+    expect([causesText(['Started by timer']), causesText([]), causesText(undefined)]).toEqual(['Started by timer', '—', '—']);
   });
 });

@@ -5,13 +5,22 @@ import { jenkinsApi, type BuildRef } from '@/components/jenkins/jenkins-api';
 import { resubscribe, socketOpen, subscribe, type SocketFrame, type Subscription } from './use-live-socket';
 
 /**
- * A build's log, live: what is there now over REST, then the rest over the WebSocket from that
- * offset. Frames are taken only when they continue exactly where the log ends; a gap, a reconnect or
- * an out-of-order frame makes us ask again from our offset. While the socket is down we poll.
+ * A build's log, live. Offsets are Jenkins' byte positions while the text has console notes and
+ * CRs removed, so a chunk cannot be cut at an offset on our side: we only ever append a chunk that
+ * starts exactly where our log ends. Hence two modes that never mix:
+ * - socket: every chunk from the server's log pump (subscribed from 0; after a reconnect or a gap,
+ *   from our offset, which is one of the pump's own chunk boundaries);
+ * - poll: GET …/log?start=<offset> until Jenkins says there is no more. Any offset we reached is a
+ *   valid start, so the socket can hand over to polling at any time, but not the other way round.
+ * A finished build is read in one GET.
  */
 
 const POLL_MS = 1500;
 const RESYNC_MS = 3000;
+// How long the socket may be down before we stop waiting for it and poll instead.
+const DOWN_GRACE_MS = 5000;
+// Transient: the server keeps the subscription and resumes when Jenkins answers again.
+const TRANSIENT = new Set(['JENKINS_UNAVAILABLE']);
 
 export type LiveLogMode = 'idle' | 'loading' | 'socket' | 'poll' | 'done';
 
@@ -21,11 +30,13 @@ export function useLiveLog(opts: { onEnd?: (result: string | null) => void } = {
   const offset = ref(0);
   const mode = ref<LiveLogMode>('idle');
   const error = ref<unknown>(null);
+  const warning = ref<string | null>(null);
   let target: BuildRef | null = null;
   let sub: Subscription | null = null;
   let unsubscribe: (() => void) | null = null;
-  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   let resyncUntil = 0;
+  let resets = 0;
   let generation = 0;
 
   function append(text: string, nextStart: number) {
@@ -34,29 +45,44 @@ export function useLiveLog(opts: { onEnd?: (result: string | null) => void } = {
     version.value++;
   }
 
+  function reset() {
+    buffer.value = new LogBuffer();
+    offset.value = 0;
+    version.value++;
+  }
+
   function clear() {
     unsubscribe?.();
     unsubscribe = null;
     sub = null;
-    clearTimeout(pollTimer);
+    clearTimeout(timer);
   }
 
   async function finish(result: string | null) {
     const mine = generation;
     clear();
-    // Whatever Jenkins wrote after the last frame (the "Finished:" line) is fetched once more.
+    // Anything written after the last chunk we saw (normally nothing) is read once more.
     if (target) {
       const rest = await jenkinsApi.log(target, offset.value).catch(() => null);
       if (mine === generation && rest && rest.nextStart > offset.value) append(rest.text, rest.nextStart);
     }
     if (mine !== generation) return;
     mode.value = 'done';
+    warning.value = null;
     opts.onEnd?.(result);
   }
 
-  function resync() {
+  /**
+   * A chunk that does not start where we are. Ask again from our offset; a chunk that began before
+   * it means the server's pump cut its chunks elsewhere (a restart, another instance), so we read
+   * the log again from 0. If the next answer does not fit either, poll instead.
+   */
+  function misaligned(start: number) {
     if (!sub || Date.now() < resyncUntil) return;
     resyncUntil = Date.now() + RESYNC_MS;
+    if (resets > 0) return startPolling();
+    resets++;
+    if (start < offset.value) reset();
     resubscribe(sub);
   }
 
@@ -64,36 +90,45 @@ export function useLiveLog(opts: { onEnd?: (result: string | null) => void } = {
     const start = Number(f.start);
     const next = Number(f.nextStart);
     if (!Number.isFinite(start) || !Number.isFinite(next) || next <= offset.value) return;
-    if (start !== offset.value) return resync();
+    if (start !== offset.value) return misaligned(start);
     resyncUntil = 0;
+    resets = 0;
+    warning.value = null;
     append(typeof f.text === 'string' ? f.text : '', next);
   }
 
   function onFrame(f: SocketFrame) {
-    if (f.gap) return resync();
+    if (f.gap) {
+      // Frames still in flight after the gap do not fit; the replay from our offset does.
+      resyncUntil = Date.now() + RESYNC_MS;
+      if (sub) resubscribe(sub);
+      return;
+    }
     if (f.type === 'log') return onLog(f);
     if (f.type === 'end') return void finish(typeof f.result === 'string' ? f.result : null);
-    // Refused (say, FORBIDDEN) or unknown to the socket: polling shows the REST answer instead.
-    if (f.type === 'error') startPolling();
+    if (f.type !== 'error') return;
+    if (TRANSIENT.has(String(f.code))) warning.value = typeof f.message === 'string' ? f.message : String(f.code);
+    // Refused (FORBIDDEN, BUILD_NOT_FOUND, UNAUTHENTICATED…): the REST answer says why, and polling works if anything does.
+    else startPolling();
   }
 
   async function pollOnce(mine: number) {
     if (!target || mine !== generation) return;
-    if (sub && socketOpen() && mode.value === 'socket') return;
     const from = offset.value;
     try {
       const r = await jenkinsApi.log(target, from);
       if (mine !== generation) return;
+      error.value = null;
       if (from === offset.value && r.nextStart >= from) append(r.text, r.nextStart);
       if (!r.more) return void finish(null);
     } catch (e) {
       if (mine === generation) error.value = e;
     }
-    if (mine === generation) pollTimer = setTimeout(() => pollOnce(mine), POLL_MS);
+    if (mine === generation) timer = setTimeout(() => pollOnce(mine), POLL_MS);
   }
 
   function startPolling() {
-    if (mode.value === 'done') return;
+    if (mode.value === 'done' || mode.value === 'poll') return;
     clear();
     mode.value = 'poll';
     void pollOnce(generation);
@@ -105,31 +140,32 @@ export function useLiveLog(opts: { onEnd?: (result: string | null) => void } = {
       topic: logTopic(b.project, b.branch, b.number),
       from: () => offset.value,
       onFrame,
-      // While the socket reconnects, poll; the re-sent subscription resumes from our offset.
       onDown: () => {
-        if (mode.value !== 'socket') return;
-        clearTimeout(pollTimer);
-        pollTimer = setTimeout(() => pollOnce(generation), POLL_MS);
+        clearTimeout(timer);
+        timer = setTimeout(() => mode.value === 'socket' && !socketOpen() && startPolling(), DOWN_GRACE_MS);
       },
     };
     unsubscribe = subscribe(sub);
   }
 
-  async function start(b: BuildRef) {
+  /** `building`: the build runs, so follow it live; otherwise its log is read whole. */
+  async function start(b: BuildRef, building: boolean) {
     stop();
     const mine = ++generation;
     target = b;
-    buffer.value = new LogBuffer();
-    offset.value = 0;
-    version.value++;
+    reset();
+    resets = 0;
     error.value = null;
+    warning.value = null;
+    if (building) return listen(b);
     mode.value = 'loading';
     try {
-      const first = await jenkinsApi.log(b, 0);
+      const all = await jenkinsApi.log(b, 0);
       if (mine !== generation) return;
-      append(first.text, first.nextStart);
-      if (!first.more) return void finish(null);
-      listen(b);
+      append(all.text, all.nextStart);
+      // Jenkins may say "more" right after the build ended; polling picks up the rest.
+      if (all.more) startPolling();
+      else await finish(null);
     } catch (e) {
       if (mine !== generation) return;
       error.value = e;
@@ -144,5 +180,5 @@ export function useLiveLog(opts: { onEnd?: (result: string | null) => void } = {
   }
 
   onBeforeUnmount(stop);
-  return { buffer, version, offset, mode, error, start, stop };
+  return { buffer, version, offset, mode, error, warning, start, stop };
 }

@@ -29,6 +29,8 @@ export const socketState = ref<SocketState>('idle');
 
 const subs = new Set<Subscription>();
 let ws: WebSocket | null = null;
+// The server answers {"type":"ready"} once the token is checked; only then may we subscribe.
+let ready = false;
 let attempts = 0;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -39,12 +41,19 @@ function socketUrl(token: string): string {
 }
 
 function send(msg: Record<string, unknown>): void {
-  if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  if (ready && ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
 }
 
 function sendSubscribe(s: Subscription): void {
   const from = s.from?.();
   send({ type: 'subscribe', topic: s.topic, ...(from !== undefined ? { from } : {}) });
+}
+
+function onReady(): void {
+  ready = true;
+  attempts = 0;
+  socketState.value = 'open';
+  for (const s of subs) sendSubscribe(s);
 }
 
 function dispatch(raw: unknown): void {
@@ -54,16 +63,19 @@ function dispatch(raw: unknown): void {
   } catch {
     return;
   }
-  for (const s of [...subs]) if (!frame.topic || s.topic === frame.topic) s.onFrame(frame);
+  if (!frame.topic && frame.type === 'ready') return onReady();
+  // Frames without a topic are about the connection (say, the token was refused): the close that follows handles them.
+  if (!frame.topic) return;
+  for (const s of [...subs]) if (s.topic === frame.topic) s.onFrame(frame);
 }
 
-function scheduleReconnect(openedOnce: boolean): void {
+function scheduleReconnect(wasReady: boolean): void {
   if (!subs.size || !tokens.value) return;
   attempts++;
   const delay = Math.min(1000 * 2 ** Math.min(attempts - 1, 4), 15_000);
   retryTimer = setTimeout(async () => {
-    // Closed before it ever opened: the access token may have expired. Any API call refreshes it.
-    if (!openedOnce) await api.GET('/api/me').catch(() => undefined);
+    // Closed before the token was accepted: it may have expired. Any API call refreshes it.
+    if (!wasReady) await api.GET('/api/me').catch(() => undefined);
     connect();
   }, delay);
 }
@@ -72,22 +84,20 @@ function connect(): void {
   clearTimeout(retryTimer);
   if (ws || !tokens.value || !subs.size) return;
   socketState.value = 'connecting';
-  let opened = false;
+  ready = false;
   const socket = new WebSocket(socketUrl(tokens.value.accessToken));
   ws = socket;
-  socket.onopen = () => {
-    opened = true;
-    attempts = 0;
-    socketState.value = 'open';
-    for (const s of subs) sendSubscribe(s);
+  socket.onmessage = (e) => {
+    if (ws === socket) dispatch(e.data);
   };
-  socket.onmessage = (e) => dispatch(e.data);
   socket.onclose = () => {
     if (ws !== socket) return;
+    const wasReady = ready;
     ws = null;
+    ready = false;
     socketState.value = 'closed';
     for (const s of [...subs]) s.onDown?.();
-    scheduleReconnect(opened);
+    scheduleReconnect(wasReady);
   };
 }
 
@@ -95,6 +105,7 @@ function closeSocket(): void {
   clearTimeout(retryTimer);
   const s = ws;
   ws = null;
+  ready = false;
   s?.close();
   socketState.value = 'idle';
 }
@@ -103,7 +114,7 @@ function closeSocket(): void {
 export function subscribe(s: Subscription): () => void {
   clearTimeout(idleTimer);
   subs.add(s);
-  if (ws?.readyState === WebSocket.OPEN) sendSubscribe(s);
+  if (ready) sendSubscribe(s);
   else connect();
   return () => {
     if (!subs.delete(s)) return;
@@ -118,7 +129,7 @@ export function resubscribe(s: Subscription): void {
   if (subs.has(s)) sendSubscribe(s);
 }
 
-export const socketOpen = () => ws?.readyState === WebSocket.OPEN;
+export const socketOpen = () => ready && ws?.readyState === WebSocket.OPEN;
 
 // Signing out ends the socket; signing in again opens a new one when a view subscribes.
 watch(

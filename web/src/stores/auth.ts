@@ -71,7 +71,8 @@ export const useAuthStore = defineStore('auth', {
     },
     async logout() {
       if (tokens.value) {
-        await unwrap(api.POST('/api/auth/logout', { body: { refreshToken: tokens.value.refreshToken } })).catch(() => undefined);
+        // The access token names the session; the server takes no body here.
+        await unwrap(api.POST('/api/auth/logout')).catch(() => undefined);
       }
       this.clear();
     },

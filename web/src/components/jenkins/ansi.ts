@@ -30,13 +30,17 @@ export function escapeHtml(s: string): string {
 
 // CSI (ESC [ params final), OSC (ESC ] … BEL or ESC \), any other two-character escape, and an
 // escape cut off at the end of the text (the rest arrives with the next chunk).
-// eslint-disable-next-line no-control-regex
-const ESCAPE_RE = /\u001b\[([0-9;:?<=>]*)([ -/]*)([@-~])|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|\u001b(?:\[[0-9;:?<=>]*[ -/]*|\][^\u0007\u001b]*)?$/g;
+const ESCAPE_RE =
+  // eslint-disable-next-line no-control-regex
+  /\u001b\[([0-9;:?<=>]*)([ -/]*)([@-~])|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)|\u001b[@-Z\\-_]|\u001b(?:\[[0-9;:?<=>]*[ -/]*|\][^\u0007\u001b]*)?$/g;
 // Control characters other than tab and newline are not text (a stray ESC included).
 // eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
 
-const hex2 = (n: number) => Math.max(0, Math.min(255, Math.round(n))).toString(16).padStart(2, '0');
+const hex2 = (n: number) =>
+  Math.max(0, Math.min(255, Math.round(n)))
+    .toString(16)
+    .padStart(2, '0');
 const rgb = (r: number, g: number, b: number) => `#${hex2(r)}${hex2(g)}${hex2(b)}`;
 
 /** xterm's 256-colour cube and grey ramp; 0–15 stay palette indices so the theme decides them. */
@@ -166,7 +170,9 @@ export function renderSegments(segments: Segment[], marks: Mark[] = [], activeId
       const stop = inMark ? mark.end : mark ? mark.start : Infinity;
       const piece = seg.text.slice(offset, Math.min(seg.text.length, stop - pos));
       const html = styled(piece, seg.style);
-      out += inMark ? `<mark class="gh-log-mark${mark.id === activeId ? ' gh-log-mark--active' : ''}" data-m="${mark.id}">${html}</mark>` : html;
+      out += inMark
+        ? `<mark class="gh-log-mark${mark.id === activeId ? ' gh-log-mark--active' : ''}" data-m="${mark.id}">${html}</mark>`
+        : html;
       offset += piece.length;
     }
     pos += seg.text.length;

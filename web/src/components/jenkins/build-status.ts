@@ -70,3 +70,9 @@ export function relativeTime(iso: string | null | undefined, locale: string, now
   for (const [unit, ms] of UNITS) if (Math.abs(diff) >= ms) return fmt.format(Math.round(diff / ms), unit);
   return fmt.format(0, 'second');
 }
+
+/** For builds not started through Gatehouse: what Jenkins says started them ("Started by timer"). */
+export function causesText(causes: unknown): string {
+  const list = Array.isArray(causes) ? causes.filter((c): c is string => typeof c === 'string' && !!c) : [];
+  return list.length ? list.join('; ') : '—';
+}

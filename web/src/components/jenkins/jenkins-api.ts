@@ -29,7 +29,7 @@ export interface BuildRef {
 }
 
 export const jenkinsApi = {
-  projects: (query: { q?: string; sort?: 'name' | 'lastBuild' }) => unwrap(api.GET('/api/projects', { params: { query } })),
+  projects: (query: { q?: string; sort: 'name' | 'lastBuild' }) => unwrap(api.GET('/api/projects', { params: { query } })),
   setFavourite: (project: string, on: boolean) =>
     on
       ? unwrap(api.PUT('/api/projects/{project}/favourite', { params: { path: { project } } }))
@@ -38,7 +38,9 @@ export const jenkinsApi = {
   parameters: (project: string, branch: string) =>
     unwrap(api.GET('/api/projects/{project}/branches/{branch}/parameters', { params: { path: { project, branch } } })),
   history: (project: string, branch: string, page: number, pageSize: number) =>
-    unwrap(api.GET('/api/projects/{project}/branches/{branch}/builds', { params: { path: { project, branch }, query: { page, pageSize } } })),
+    unwrap(
+      api.GET('/api/projects/{project}/branches/{branch}/builds', { params: { path: { project, branch }, query: { page, pageSize } } }),
+    ),
   trigger: (project: string, branch: string, parameters?: Record<string, string | boolean>) =>
     unwrap(
       api.POST('/api/projects/{project}/branches/{branch}/builds', {
@@ -62,7 +64,7 @@ export const jenkinsApi = {
   startSync: () => unwrap(api.POST('/api/jenkins/sync')),
   latestSync: () => unwrap(api.GET('/api/jenkins/sync/latest')),
   orphans: () => unwrap(api.GET('/api/jenkins/orphans')),
-  keepOrphan: (grantId: number) => unwrap(api.POST('/api/jenkins/orphans/{grantId}/keep', { params: { path: { grantId } } })),
+  keepOrphan: (grantId: number) => unwrap(api.POST('/api/jenkins/orphans/{id}/keep', { params: { path: { id: grantId } } })),
 
   tree: () => unwrap(api.GET('/api/jenkins/tree', { params: { query: {} } })),
   grants: (subject: { userId?: number; groupId?: number }) => unwrap(api.GET('/api/grants', { params: { query: subject } })),

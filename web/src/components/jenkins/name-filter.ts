@@ -75,3 +75,10 @@ export function filterTree(items: TreeProject[], filter: NameFilter): VisiblePro
   }
   return out;
 }
+
+/** One selection key per project and branch (names may hold "/" but never a newline). */
+export const treeKey = (project: string, branch: string) => `${project}\n${branch}`;
+export function fromTreeKey(key: string): { project: string; branch: string } {
+  const i = key.indexOf('\n');
+  return { project: key.slice(0, i), branch: key.slice(i + 1) };
+}
