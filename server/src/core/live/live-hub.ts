@@ -30,6 +30,16 @@ export interface LiveHubOptions {
   recheckMs?: number;
 }
 
+// One frame broadcast to thousands of viewers is turned into text once, not once per socket.
+const serialised = new WeakMap<object, { topic: string; text: string }>();
+function serialise(topic: string, frame: Record<string, unknown>): string {
+  const hit = serialised.get(frame);
+  if (hit && hit.topic === topic) return hit.text;
+  const text = JSON.stringify({ topic, ...frame });
+  serialised.set(frame, { topic, text });
+  return text;
+}
+
 type Incoming = { type?: unknown; token?: unknown; topic?: unknown; from?: unknown };
 
 export class LiveHub {
@@ -93,7 +103,7 @@ export class LiveHub {
           return;
         }
         if (gaps.delete(topic)) raw({ topic, gap: true });
-        raw({ topic, ...frame });
+        if (socket.readyState === socket.OPEN) socket.send(serialise(topic, frame));
       },
     };
     const authTimer = setTimeout(() => !principal && socket.close(4001, 'authenticate first'), this.opts.authTimeoutMs);

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../core/context.js';
 import type { AuditActor, AuditService } from '../audit/index.js';
-import { compilePattern, isExact, scopeMatches, validatePattern, type CompiledGrant } from '../access/index.js';
+import { compilePattern, isExact, permissionCovers, scopeMatches, validatePattern, type CompiledGrant } from '../access/index.js';
 import * as repo from './catalog.repo.js';
 import { BranchNotFound, ProjectNotFound } from './jenkins.errors.js';
 import { CATALOG_CHANGED, lastBuildOf, type BranchRow, type JenkinsTables, type LastBuildView, type ProjectRow } from './jenkins.types.js';
@@ -51,11 +51,14 @@ export function textMatcher(q: string): (s: string) => boolean {
  */
 export class CatalogService {
   private cache: Promise<Catalogue> | null = null;
+  private readonly viewers = new WeakMap<CompiledGrant[], Viewer>();
+  private readonly visible = new WeakMap<Viewer, { cat: Catalogue; items: Omit<ProjectView, 'favourite'>[] }>();
 
   constructor(
     private readonly ctx: AppContext,
     private readonly audit: AuditService,
-    private readonly grantsFor: (userId: number, permission: string) => Promise<CompiledGrant[]>,
+    /** The caller's compiled grants; the same array until anything about their grants changes. */
+    private readonly grantsOf: (userId: number) => Promise<CompiledGrant[]>,
   ) {
     ctx.events.subscribe(CATALOG_CHANGED, () => this.invalidate());
   }
@@ -91,9 +94,45 @@ export class CatalogService {
     return { projects, byName: new Map(projects.map((p) => [p.name, p])), branches };
   }
 
+  private grantsFor = async (userId: number, permission: string) =>
+    (await this.grantsOf(userId)).filter((g) => permissionCovers(g.permissions, permission));
+
   async viewer(userId: number): Promise<Viewer> {
-    const [view, build] = await Promise.all([this.grantsFor(userId, 'jenkins.view'), this.grantsFor(userId, 'jenkins.build')]);
-    return { userId, view, build };
+    const all = await this.grantsOf(userId);
+    let v = this.viewers.get(all);
+    if (!v) {
+      v = {
+        userId,
+        view: all.filter((g) => permissionCovers(g.permissions, 'jenkins.view')),
+        build: all.filter((g) => permissionCovers(g.permissions, 'jenkins.build')),
+      };
+      this.viewers.set(all, v);
+    }
+    return v;
+  }
+
+  /**
+   * The projects a viewer sees, computed once per (catalogue, grants) pair: both are replaced, not
+   * changed, when a sync or a grant change happens, so identity tells whether the result still holds.
+   */
+  private visibleOf(cat: Catalogue, v: Viewer): Omit<ProjectView, 'favourite'>[] {
+    const hit = this.visible.get(v);
+    if (hit && hit.cat === cat) return hit.items;
+    const items: Omit<ProjectView, 'favourite'>[] = [];
+    for (const p of cat.projects) {
+      const seen = (cat.branches.get(p.id) ?? []).filter((b) => this.canView(v, p.name, b.name));
+      if (!seen.length) continue;
+      const newest = seen.reduce<BranchRow | null>((a, b) => (b.last_at && (!a || !a.last_at || b.last_at > a.last_at) ? b : a), null);
+      items.push({
+        name: p.name,
+        description: p.description,
+        kind: p.kind,
+        branchCount: seen.length,
+        lastBuild: newest?.last_at ? { result: newest.last_result, building: newest.last_building === 1, at: newest.last_at } : null,
+      });
+    }
+    this.visible.set(v, { cat, items });
+    return items;
   }
 
   canView = (v: Viewer, project: string, branch: string) => allows(v.view, project, branch);
@@ -102,21 +141,9 @@ export class CatalogService {
   async listProjects(userId: number, opts: { q?: string; sort?: 'name' | 'lastBuild' }) {
     const [cat, v, favs] = await Promise.all([this.catalogue(), this.viewer(userId), repo.listFavourites(this.db, userId)]);
     const q = opts.q?.toLowerCase();
-    const items: ProjectView[] = [];
-    for (const p of cat.projects) {
-      if (q && !p.name.toLowerCase().includes(q) && !(p.description ?? '').toLowerCase().includes(q)) continue;
-      const visible = (cat.branches.get(p.id) ?? []).filter((b) => this.canView(v, p.name, b.name));
-      if (!visible.length) continue;
-      const newest = visible.reduce<BranchRow | null>((a, b) => (b.last_at && (!a || !a.last_at || b.last_at > a.last_at) ? b : a), null);
-      items.push({
-        name: p.name,
-        description: p.description,
-        kind: p.kind,
-        branchCount: visible.length,
-        lastBuild: newest?.last_at ? { result: newest.last_result, building: newest.last_building === 1, at: newest.last_at } : null,
-        favourite: favs.has(p.name),
-      });
-    }
+    const items: ProjectView[] = this.visibleOf(cat, v)
+      .filter((p) => !q || p.name.toLowerCase().includes(q) || (p.description ?? '').toLowerCase().includes(q))
+      .map((p) => ({ ...p, favourite: favs.has(p.name) }));
     const byLast = (a: ProjectView, b: ProjectView) => (b.lastBuild?.at ?? '').localeCompare(a.lastBuild?.at ?? '');
     items.sort(
       (a, b) => Number(b.favourite) - Number(a.favourite) || (opts.sort === 'lastBuild' ? byLast(a, b) : 0) || a.name.localeCompare(b.name),

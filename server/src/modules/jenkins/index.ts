@@ -47,7 +47,7 @@ export function createJenkinsModule(ctx: AppContext, deps: { audit: AuditService
   );
   const policy = deps.access.service.policy;
   const servers = new ServersService(ctx, deps.audit);
-  const catalog = new CatalogService(ctx, deps.audit, (u, p) => policy.grantsFor(u, p));
+  const catalog = new CatalogService(ctx, deps.audit, (u) => policy.grantsOf(u));
   const sync = new SyncService(ctx, deps.audit, servers);
   const limiter = new RateLimiter(() => ctx.config.get().jenkins.rateLimitPerMinute);
   const builds = new BuildsService(ctx, deps.audit, servers, catalog, limiter);

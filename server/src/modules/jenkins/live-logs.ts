@@ -37,6 +37,8 @@ class LogPump {
   private done = false;
   private end: Record<string, unknown> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  // A request to Jenkins is on its way: `timer` is null then, but the loop is alive.
+  private inFlight = false;
   private failures = 0;
   private idleSince = 0;
 
@@ -52,7 +54,8 @@ class LogPump {
     this.subs.set(sub, topic);
     for (const c of this.chunks) if (c.nextStart > from) sub.send(topic, { type: 'log', ...c });
     if (this.end) sub.send(topic, this.end);
-    if (!this.timer && !this.done) this.schedule(0);
+    // One poll loop per build: a viewer joining while a poll is in flight must not start a second one.
+    if (!this.timer && !this.inFlight && !this.done) this.schedule(0);
   }
 
   leave(sub: Subscriber): void {
@@ -72,6 +75,7 @@ class LogPump {
   private async poll(): Promise<void> {
     this.timer = null;
     if (!this.subs.size && Date.now() - this.idleSince > GRACE_MS) return this.onIdle();
+    this.inFlight = true;
     try {
       const r = await this.client.progressiveText(this.path, this.number, this.offset);
       this.failures = 0;
@@ -90,6 +94,8 @@ class LogPump {
       if (this.failures === 1)
         this.broadcast({ type: 'error', code: 'JENKINS_UNAVAILABLE', message: 'Jenkins is not answering; the log resumes when it does.' });
       this.schedule(Math.min(this.pollMs * 2 ** this.failures, 30_000));
+    } finally {
+      this.inFlight = false;
     }
   }
 
