@@ -27,6 +27,7 @@ import { createNotifyModule } from './modules/notify/index.js';
 import { createIdentityModule } from './modules/identity/index.js';
 import { createAccessModule } from './modules/access/index.js';
 import { createJenkinsModule } from './modules/jenkins/index.js';
+import { createAutomationModule } from './modules/automation/index.js';
 import { LiveHub } from './core/live/live-hub.js';
 import { RunStore } from './core/runs/run-store.js';
 import { RunTopic } from './core/runs/run-topic.js';
@@ -62,7 +63,8 @@ function composeModules(ctx: AppContext) {
   const identity = createIdentityModule(ctx, { audit: audit.service, notify: notify.service });
   const access = createAccessModule(ctx, { audit: audit.service, identity: identity.service });
   const jenkins = createJenkinsModule(ctx, { audit: audit.service, access, hub: ctx.hub });
-  return { audit, notify, identity, access, jenkins };
+  const automation = createAutomationModule(ctx, { audit: audit.service, access, notify: notify.service });
+  return { audit, notify, identity, access, jenkins, automation };
 }
 
 /** Build the whole server without listening: config → database → modules → routes. */
@@ -141,7 +143,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
     ],
   });
   await hub.install(app, () => modules.identity.authenticator);
-  for (const m of [modules.audit, modules.notify, modules.identity, modules.access, modules.jenkins, systemJobs]) {
+  for (const m of [modules.audit, modules.notify, modules.identity, modules.access, modules.jenkins, modules.automation, systemJobs]) {
     if (m.routes) await app.register(m.routes);
   }
   await registerWebApp(app, opts.webDist ?? join(repoRoot, 'web', 'dist'));
@@ -150,6 +152,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
   await modules.access.bootstrap();
   await modules.identity.bootstrap(opts.env ?? process.env);
   await modules.jenkins.bootstrap();
+  await modules.automation.bootstrap();
   await systemJobs.schedule();
 
   let closed = false;
@@ -178,6 +181,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
       await runs.close();
       await app.close();
       await modules.jenkins.close();
+      modules.automation.close();
       modules.notify.close();
       await events.close();
       if (!opts.database) await database.close();

@@ -6,6 +6,7 @@ import * as m0004 from './0004-access.js';
 import * as m0005 from './0005-notify.js';
 import * as m0006 from './0006-jenkins.js';
 import * as m0007 from './0007-runs.js';
+import * as m0008 from './0008-automation.js';
 
 /** Every migration in order. Frozen once released: change the schema with a new file. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-notify': m0005,
   '0006-jenkins': m0006,
   '0007-runs': m0007,
+  '0008-automation': m0008,
 };

@@ -60,8 +60,9 @@ export class RunStore {
     return this.clock.now().toISOString();
   }
 
-  async create(n: NewRun): Promise<Run> {
-    const id = await this.db.transaction().execute(async (trx) => {
+  /** Create a run with its targets; pass the caller's transaction to commit with its audit event. */
+  async create(n: NewRun, outer?: Kysely<any>): Promise<Run> {
+    const write = async (trx: Kysely<RunsTables>) => {
       const id = await repo.insertRun(trx, {
         kind: n.kind,
         subject_type: n.subject.type,
@@ -93,8 +94,10 @@ export class RunStore {
         })),
       );
       return id;
-    });
-    return (await this.get(id))!;
+    };
+    const id = outer ? await write(outer as Kysely<RunsTables>) : await this.db.transaction().execute(write);
+    const row = await repo.findRun(outer ?? this.db, id);
+    return toRun(row!, await repo.targetsOf(outer ?? this.db, [id]));
   }
 
   async get(id: number): Promise<Run | null> {
