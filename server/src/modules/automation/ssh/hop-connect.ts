@@ -116,6 +116,8 @@ export function connectHop(
 
     const start = (stream: net.Socket | ssh2.ClientChannel) => {
       sock = stream;
+      // ssh2 adds its own listener in connect(); this one covers a connect() that threw before that.
+      stream.on('error', () => {});
       if (settled) return stream.destroy();
       try {
         client.connect({

@@ -57,7 +57,11 @@ export class ScriptRun {
       this.chain.onLost = (err) => this.onLost(err);
       if (this.req.signal?.aborted) this.stopReason = 'cancelled';
       const command = scriptCommand(this.interp, this.req.args, this.nonce);
-      this.chain.target.exec(command, (err, ch) => (err ? this.fail(`could not start the script: ${err.message}`) : this.attach(ch)));
+      try {
+        this.chain.target.exec(command, (err, ch) => (err ? this.fail(`could not start the script: ${err.message}`) : this.attach(ch)));
+      } catch (e) {
+        this.fail(`could not start the script: ${(e as Error).message}`); // the connection dropped just now
+      }
     });
   }
 
@@ -114,19 +118,21 @@ export class ScriptRun {
   private killGroup(): void {
     if (this.pid === null || this.killing !== 'no') return;
     this.killing = 'running';
-    this.chain.target.exec(killCommand(this.pid, TERM_GRACE_MS), (err, ch) => {
-      if (err) {
-        this.killing = 'done';
-        return this.maybeFinish();
-      }
-      ch.resume();
-      ch.stderr.resume();
-      ch.end();
-      ch.on('close', () => {
-        this.killing = 'done';
-        this.maybeFinish();
+    const done = () => {
+      this.killing = 'done';
+      this.maybeFinish();
+    };
+    try {
+      this.chain.target.exec(killCommand(this.pid, TERM_GRACE_MS), (err, ch) => {
+        if (err) return done();
+        ch.resume();
+        ch.stderr.resume();
+        ch.end();
+        ch.on('close', done);
       });
-    });
+    } catch {
+      done(); // the connection is gone; the signal requests were all that could be sent
+    }
   }
 
   private onLost(err: Error): void {

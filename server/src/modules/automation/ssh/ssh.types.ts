@@ -36,7 +36,7 @@ export interface ExecRequest {
 export interface ExecResult {
   status: ExecStatus;
   exitCode: number | null;
-  /** The signal that ended the remote interpreter ("TERM", "KILL"…), when one did. */
+  /** The signal that ended the remote interpreter ("SIGTERM", "SIGKILL"…), when one did. */
   signal: string | null;
   error: string | null;
   /** Per hop, the fingerprint the server presented (null when that hop was not reached). */
