@@ -1984,6 +1984,276 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/jump-hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jump hosts in the projects you may see, and the global ones */
+        get: {
+            parameters: {
+                query: {
+                    page: number;
+                    pageSize: number;
+                    project?: string;
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                authMethod: string;
+                                createdAt: string;
+                                createdBy: number | null;
+                                createdByName: string | null;
+                                host: string;
+                                hostKeyFingerprint: string | null;
+                                id: number;
+                                name: string;
+                                port: number;
+                                project: string | null;
+                                updatedAt: string;
+                                username: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a jump host (project null or absent: global; Gatehouse's key unless privateKey is given) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        host: string;
+                        name: string;
+                        port: number;
+                        privateKey?: string;
+                        project?: string | null;
+                        username: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authMethod: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            host: string;
+                            hostKeyFingerprint: string | null;
+                            id: number;
+                            name: string;
+                            port: number;
+                            project: string | null;
+                            updatedAt: string;
+                            username: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jump-hosts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One jump host (its private key is never returned) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authMethod: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            host: string;
+                            hostKeyFingerprint: string | null;
+                            id: number;
+                            name: string;
+                            port: number;
+                            project: string | null;
+                            updatedAt: string;
+                            username: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Change a jump host (privateKey: null goes back to Gatehouse's key) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        host?: string;
+                        name?: string;
+                        port?: number;
+                        privateKey?: string | null;
+                        username?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authMethod: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            host: string;
+                            hostKeyFingerprint: string | null;
+                            id: number;
+                            name: string;
+                            port: number;
+                            project: string | null;
+                            updatedAt: string;
+                            username: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a jump host (409 JUMP_HOST_IN_USE while a target is behind it) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jump-hosts/{id}/accept-host-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a jump host's changed host key (the next contact pins the new one) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authMethod: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            host: string;
+                            hostKeyFingerprint: string | null;
+                            id: number;
+                            name: string;
+                            port: number;
+                            project: string | null;
+                            updatedAt: string;
+                            username: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -3230,6 +3500,551 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run with every target: status, exit code, stdout and stderr (capped) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    runId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt: string;
+                            details: unknown;
+                            durationMs: number | null;
+                            error: string | null;
+                            finishedAt: string | null;
+                            id: number;
+                            scriptVersion: number | null;
+                            startedAt: string | null;
+                            startedBy: string | null;
+                            status: string;
+                            targets: {
+                                durationMs: number | null;
+                                error: string | null;
+                                exitCode: number | null;
+                                finishedAt: string | null;
+                                name: string;
+                                startedAt: string | null;
+                                status: string;
+                                stderr: string;
+                                stdout: string;
+                                system: string;
+                                targetId: number;
+                                truncated: boolean;
+                            }[];
+                            taskId: number;
+                            trigger: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{runId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a run: remote processes are ended */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    runId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{runId}/rerun-failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run the failed targets of a run again, alone */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    runId: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runId: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scripts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Scripts in the projects you may see, newest first (q searches names) */
+        get: {
+            parameters: {
+                query: {
+                    createdFrom?: string;
+                    createdTo?: string;
+                    creator?: string;
+                    language?: "bash" | "sh" | "python3";
+                    page: number;
+                    pageSize: number;
+                    project?: string;
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                createdAt: string;
+                                createdBy: number | null;
+                                createdByName: string | null;
+                                description: string;
+                                id: number;
+                                language: string;
+                                name: string;
+                                project: string;
+                                updatedAt: string;
+                                version: number;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a script (version 1) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        content: string;
+                        description?: string;
+                        language: "bash" | "sh" | "python3";
+                        name: string;
+                        project: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            content: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            description: string;
+                            id: number;
+                            language: string;
+                            name: string;
+                            project: string;
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scripts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A script with its current content */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            content: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            description: string;
+                            id: number;
+                            language: string;
+                            name: string;
+                            project: string;
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+            };
+        };
+        /** Change a script; a new content or language makes a new version */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        content?: string;
+                        description?: string;
+                        language?: "bash" | "sh" | "python3";
+                        name?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            content: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            description: string;
+                            id: number;
+                            language: string;
+                            name: string;
+                            project: string;
+                            updatedAt: string;
+                            version: number;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a script and its versions (409 SCRIPT_IN_USE while tasks use it) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scripts/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs of every task that uses a script */
+        get: {
+            parameters: {
+                query: {
+                    page: number;
+                    pageSize: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                createdAt: string;
+                                durationMs: number | null;
+                                finishedAt: string | null;
+                                id: number;
+                                scriptVersion: number | null;
+                                startedAt: string | null;
+                                startedBy: string | null;
+                                status: string;
+                                targets: {
+                                    failed: number;
+                                    succeeded: number;
+                                    total: number;
+                                };
+                                taskId: number;
+                                trigger: string;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scripts/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Versions of a script, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                createdAt: string;
+                                createdByName: string | null;
+                                language: string;
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scripts/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version of a script */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    version: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            content: string;
+                            language: string;
+                            version: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ssh/public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Gatehouse's own SSH public key and the command that installs it on a host */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            fingerprint: string;
+                            installCommand: string;
+                            publicKey: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/system/backups": {
         parameters: {
             query?: never;
@@ -3291,6 +4106,880 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Targets in the projects you may see (q searches name and host; label picks one label) */
+        get: {
+            parameters: {
+                query: {
+                    label?: string;
+                    page: number;
+                    pageSize: number;
+                    project?: string;
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                authMethod: string;
+                                createdAt: string;
+                                createdBy: number | null;
+                                createdByName: string | null;
+                                host: string;
+                                hostKeyFingerprint: string | null;
+                                id: number;
+                                jumpHostIds: number[];
+                                labels: string[];
+                                lastCheck: {
+                                    at: string;
+                                    message: string;
+                                    status: string;
+                                } | null;
+                                name: string;
+                                port: number;
+                                project: string;
+                                updatedAt: string;
+                                username: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a target (Gatehouse's key by default; password: one-time install of that key, never stored) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        host: string;
+                        jumpHostIds?: number[];
+                        labels?: string[];
+                        name: string;
+                        password?: string;
+                        port: number;
+                        privateKey?: string;
+                        project: string;
+                        username: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authMethod: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            host: string;
+                            hostKeyFingerprint: string | null;
+                            id: number;
+                            jumpHostIds: number[];
+                            labels: string[];
+                            lastCheck: {
+                                at: string;
+                                message: string;
+                                status: string;
+                            } | null;
+                            name: string;
+                            port: number;
+                            project: string;
+                            updatedAt: string;
+                            username: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/targets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One target (its private key is never returned) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authMethod: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            host: string;
+                            hostKeyFingerprint: string | null;
+                            id: number;
+                            jumpHostIds: number[];
+                            labels: string[];
+                            lastCheck: {
+                                at: string;
+                                message: string;
+                                status: string;
+                            } | null;
+                            name: string;
+                            port: number;
+                            project: string;
+                            updatedAt: string;
+                            username: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Change a target (privateKey: null goes back to Gatehouse's key; a new host or port forgets the pinned host key) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        host?: string;
+                        jumpHostIds?: number[];
+                        labels?: string[];
+                        name?: string;
+                        password?: string;
+                        port?: number;
+                        privateKey?: string | null;
+                        username?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authMethod: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            host: string;
+                            hostKeyFingerprint: string | null;
+                            id: number;
+                            jumpHostIds: number[];
+                            labels: string[];
+                            lastCheck: {
+                                at: string;
+                                message: string;
+                                status: string;
+                            } | null;
+                            name: string;
+                            port: number;
+                            project: string;
+                            updatedAt: string;
+                            username: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a target (409 TARGET_IN_USE while a task names it) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/targets/{id}/accept-host-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a target's changed host key: the pin is cleared and the next contact pins the new key */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            authMethod: string;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            host: string;
+                            hostKeyFingerprint: string | null;
+                            id: number;
+                            jumpHostIds: number[];
+                            labels: string[];
+                            lastCheck: {
+                                at: string;
+                                message: string;
+                                status: string;
+                            } | null;
+                            name: string;
+                            port: number;
+                            project: string;
+                            updatedAt: string;
+                            username: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/targets/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log in now: reachable, auth-failed, unreachable, host-key-changed or timeout (pins the host key on first contact) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            at: string;
+                            fingerprint: string | null;
+                            message: string;
+                            status: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tasks in the projects you may see, newest first */
+        get: {
+            parameters: {
+                query: {
+                    createdFrom?: string;
+                    createdTo?: string;
+                    creator?: string;
+                    nextRunFrom?: string;
+                    nextRunTo?: string;
+                    page: number;
+                    pageSize: number;
+                    project?: string;
+                    q?: string;
+                    scriptId?: number;
+                    status?: "enabled" | "disabled";
+                    type?: "manual" | "scheduled";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                concurrency: number;
+                                createdAt: string;
+                                createdBy: number | null;
+                                createdByName: string | null;
+                                enabled: boolean;
+                                id: number;
+                                labelSelector: string[];
+                                lastRun: {
+                                    at: string;
+                                    id: number;
+                                    status: string;
+                                } | null;
+                                name: string;
+                                nextRunAt: string | null;
+                                parameters: string[];
+                                project: string;
+                                schedule: string | null;
+                                scriptId: number;
+                                scriptName: string | null;
+                                scriptVersion: number | null;
+                                targetIds: number[];
+                                timeoutSeconds: number;
+                                timezone: string;
+                                type: string;
+                                updatedAt: string;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a task (no schedule: manual; schedule: five-field cron in timezone) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        concurrency?: number;
+                        enabled?: boolean;
+                        labels?: string[];
+                        name: string;
+                        parameters?: string[];
+                        project: string;
+                        schedule?: string | null;
+                        scriptId: number;
+                        scriptVersion?: number | null;
+                        targetIds?: number[];
+                        timeoutSeconds?: number;
+                        timezone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            concurrency: number;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            enabled: boolean;
+                            id: number;
+                            labelSelector: string[];
+                            lastRun: {
+                                at: string;
+                                id: number;
+                                status: string;
+                            } | null;
+                            name: string;
+                            nextRunAt: string | null;
+                            parameters: string[];
+                            project: string;
+                            schedule: string | null;
+                            scriptId: number;
+                            scriptName: string | null;
+                            scriptVersion: number | null;
+                            targetIds: number[];
+                            timeoutSeconds: number;
+                            timezone: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One task with its next and last run */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            concurrency: number;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            enabled: boolean;
+                            id: number;
+                            labelSelector: string[];
+                            lastRun: {
+                                at: string;
+                                id: number;
+                                status: string;
+                            } | null;
+                            name: string;
+                            nextRunAt: string | null;
+                            parameters: string[];
+                            project: string;
+                            schedule: string | null;
+                            scriptId: number;
+                            scriptName: string | null;
+                            scriptVersion: number | null;
+                            targetIds: number[];
+                            timeoutSeconds: number;
+                            timezone: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Change a task (schedule: null makes it manual) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        concurrency?: number;
+                        enabled?: boolean;
+                        labels?: string[];
+                        name?: string;
+                        parameters?: string[];
+                        schedule?: string | null;
+                        scriptId?: number;
+                        scriptVersion?: number | null;
+                        targetIds?: number[];
+                        timeoutSeconds?: number;
+                        timezone?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            concurrency: number;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            enabled: boolean;
+                            id: number;
+                            labelSelector: string[];
+                            lastRun: {
+                                at: string;
+                                id: number;
+                                status: string;
+                            } | null;
+                            name: string;
+                            nextRunAt: string | null;
+                            parameters: string[];
+                            project: string;
+                            schedule: string | null;
+                            scriptId: number;
+                            scriptName: string | null;
+                            scriptVersion: number | null;
+                            targetIds: number[];
+                            timeoutSeconds: number;
+                            timezone: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a task and its schedule (its runs are kept) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop a task: its schedule stops firing */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            concurrency: number;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            enabled: boolean;
+                            id: number;
+                            labelSelector: string[];
+                            lastRun: {
+                                at: string;
+                                id: number;
+                                status: string;
+                            } | null;
+                            name: string;
+                            nextRunAt: string | null;
+                            parameters: string[];
+                            project: string;
+                            schedule: string | null;
+                            scriptId: number;
+                            scriptName: string | null;
+                            scriptVersion: number | null;
+                            targetIds: number[];
+                            timeoutSeconds: number;
+                            timezone: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a task: its schedule fires again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            concurrency: number;
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            enabled: boolean;
+                            id: number;
+                            labelSelector: string[];
+                            lastRun: {
+                                at: string;
+                                id: number;
+                                status: string;
+                            } | null;
+                            name: string;
+                            nextRunAt: string | null;
+                            parameters: string[];
+                            project: string;
+                            schedule: string | null;
+                            scriptId: number;
+                            scriptName: string | null;
+                            scriptVersion: number | null;
+                            targetIds: number[];
+                            timeoutSeconds: number;
+                            timezone: string;
+                            type: string;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Run a task now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runId: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tasks/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task's runs, newest first */
+        get: {
+            parameters: {
+                query: {
+                    page: number;
+                    pageSize: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                createdAt: string;
+                                durationMs: number | null;
+                                finishedAt: string | null;
+                                id: number;
+                                scriptVersion: number | null;
+                                startedAt: string | null;
+                                startedBy: string | null;
+                                status: string;
+                                targets: {
+                                    failed: number;
+                                    succeeded: number;
+                                    total: number;
+                                };
+                                taskId: number;
+                                trigger: string;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -1,5 +1,7 @@
 // English UI strings. zh-CN.ts has the same keys (its type is this file's shape).
 // vue-i18n syntax: {name} interpolates; a literal @ { } | must be written as {'@'} etc.
+import automation from './automation.en';
+
 export default {
   app: { name: 'Gatehouse' },
   common: {
@@ -479,6 +481,7 @@ export default {
       confirmRemove: 'Remove the grant on {project} » {branch}?',
     },
   },
+  automation,
   errors: {
     forbiddenTitle: 'No access',
     forbiddenText: 'You may not use this page. Ask an administrator if you need it.',
@@ -515,5 +518,32 @@ export default {
     JENKINS_REFUSED: 'Jenkins refused the request.',
     JENKINS_NOT_CONFIGURED: 'No Jenkins server is configured yet.',
     GRANT_EXISTS: 'This user or group already has a grant on that project and branch.',
+    SCRIPT_NOT_FOUND: 'No such script, or you may not see it.',
+    SCRIPT_VERSION_NOT_FOUND: 'This script has no such version.',
+    SCRIPT_NAME_TAKEN: 'A script with this name exists already in this project.',
+    SCRIPT_CHANGED: 'Someone saved this script at the same moment; load it again and retry.',
+    SCRIPT_IN_USE: 'Tasks use this script; delete or change them first.',
+    TARGET_NOT_FOUND: 'No such target, or you may not see it.',
+    TARGET_NAME_TAKEN: 'A target with this name exists already in this project.',
+    TARGET_IN_USE: 'Tasks name this target; remove it from them first.',
+    JUMP_HOST_NOT_FOUND: 'No such jump host, or you may not see it.',
+    JUMP_HOST_NAME_TAKEN: 'A jump host with this name exists already in this project.',
+    JUMP_HOST_IN_USE: 'Targets are reached through this jump host; change them first.',
+    JUMP_CHAIN_TOO_LONG: 'A target may sit behind at most 5 jump hosts.',
+    JUMP_CHAIN_DUPLICATE: 'A jump host appears twice in the chain.',
+    JUMP_HOST_PROJECT: "A jump host must be global or belong to the target's project.",
+    TASK_NOT_FOUND: 'No such task, or you may not see it.',
+    TASK_NAME_TAKEN: 'A task with this name exists already in this project.',
+    TASK_NO_TARGETS: 'Pick targets or labels (or both).',
+    PROJECT_MISMATCH: "The task's script and targets must belong to the task's project.",
+    INVALID_SCHEDULE: 'The schedule or the time zone is not valid.',
+    INVALID_PRIVATE_KEY: 'The private key cannot be read: give an unencrypted OpenSSH or PEM private key.',
+    PASSWORD_NOT_APPLICABLE: "A password installs Gatehouse's key; it cannot be combined with an uploaded private key.",
+    KEY_INSTALL_FAILED: "Gatehouse's public key could not be installed with this password; nothing was saved.",
+    RUN_NOT_FOUND: 'No such run, or you may not see it.',
+    RUN_FINISHED: 'This run has finished already.',
+    RUN_NOT_FINISHED: 'Wait for the run to finish (or cancel it) first.',
+    NOTHING_TO_RERUN: 'No target of this run failed.',
+    TASK_HAS_NO_TARGETS: 'The task matches no target right now; add targets or labels to it.',
   },
 };

@@ -1,4 +1,5 @@
 import type en from './en';
+import automation from './automation.zh-CN';
 
 // 简体中文界面文字。键与 en.ts 相同(类型检查保证不缺)。
 const zhCN: typeof en = {
@@ -480,6 +481,7 @@ const zhCN: typeof en = {
       confirmRemove: '移除在 {project} » {branch} 上的授权?',
     },
   },
+  automation,
   errors: {
     forbiddenTitle: '无权访问',
     forbiddenText: '你无权使用此页面,如有需要请联系管理员。',
@@ -516,6 +518,33 @@ const zhCN: typeof en = {
     JENKINS_REFUSED: 'Jenkins 拒绝了该请求。',
     JENKINS_NOT_CONFIGURED: '尚未配置 Jenkins 服务器。',
     GRANT_EXISTS: '该用户或用户组在此项目和分支上已有授权。',
+    SCRIPT_NOT_FOUND: '没有这个脚本,或你无权查看。',
+    SCRIPT_VERSION_NOT_FOUND: '该脚本没有这个版本。',
+    SCRIPT_NAME_TAKEN: '此项目中已有同名脚本。',
+    SCRIPT_CHANGED: '有人同时保存了此脚本,请重新加载后再试。',
+    SCRIPT_IN_USE: '有任务在使用此脚本,请先删除或修改这些任务。',
+    TARGET_NOT_FOUND: '没有这个执行目标,或你无权查看。',
+    TARGET_NAME_TAKEN: '此项目中已有同名执行目标。',
+    TARGET_IN_USE: '有任务指定了此执行目标,请先从任务中移除。',
+    JUMP_HOST_NOT_FOUND: '没有这个代理节点,或你无权查看。',
+    JUMP_HOST_NAME_TAKEN: '此项目中已有同名代理节点。',
+    JUMP_HOST_IN_USE: '有执行目标经过此代理节点,请先修改这些执行目标。',
+    JUMP_CHAIN_TOO_LONG: '一个执行目标最多经过 5 个代理节点。',
+    JUMP_CHAIN_DUPLICATE: '代理节点链中有重复的节点。',
+    JUMP_HOST_PROJECT: '代理节点必须是全局的,或与执行目标属于同一项目。',
+    TASK_NOT_FOUND: '没有这个任务,或你无权查看。',
+    TASK_NAME_TAKEN: '此项目中已有同名任务。',
+    TASK_NO_TARGETS: '请选择执行目标或标签(或两者)。',
+    PROJECT_MISMATCH: '任务的脚本和执行目标必须属于任务所在的项目。',
+    INVALID_SCHEDULE: '执行计划或时区无效。',
+    INVALID_PRIVATE_KEY: '无法读取私钥:请提供未加密的 OpenSSH 或 PEM 格式私钥。',
+    PASSWORD_NOT_APPLICABLE: '密码用于安装 Gatehouse 公钥,不能与上传的私钥同时使用。',
+    KEY_INSTALL_FAILED: '无法用此密码安装 Gatehouse 公钥,未保存任何内容。',
+    RUN_NOT_FOUND: '没有这个执行记录,或你无权查看。',
+    RUN_FINISHED: '此次执行已经结束。',
+    RUN_NOT_FINISHED: '请等待执行结束(或先取消)。',
+    NOTHING_TO_RERUN: '此次执行没有失败的目标。',
+    TASK_HAS_NO_TARGETS: '该任务当前没有匹配的执行目标,请添加执行目标或标签。',
   },
 };
 export default zhCN;

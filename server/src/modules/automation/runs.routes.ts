@@ -4,6 +4,7 @@ import type { AppContext } from '../../core/context.js';
 import type { Run } from '../../core/runs/index.js';
 import { actorOf, Id, NInt, NStr, PageQuery } from './automation.schemas.js';
 import type { ScriptsService } from './scripts.service.js';
+import * as hostsRepo from './hosts.repo.js';
 import * as tasksRepo from './tasks.repo.js';
 import type { TaskRunner } from './task-runner.js';
 
@@ -15,6 +16,7 @@ const RunIdParams = Type.Object({ runId: Type.Integer({ minimum: 1, maximum: 214
 const RunSummary = Type.Object({
   id: Type.Integer(),
   taskId: Type.Integer(),
+  taskName: NStr,
   status: Type.String(),
   trigger: Type.String(),
   startedBy: NStr,
@@ -29,6 +31,7 @@ const RunSummary = Type.Object({
 const TargetResult = Type.Object({
   targetId: Type.Integer(),
   name: Type.String(),
+  host: NStr,
   status: Type.String(),
   exitCode: NInt,
   stdout: Type.String(),
@@ -42,10 +45,11 @@ const TargetResult = Type.Object({
 });
 
 function summary(r: Run) {
-  const d = (r.details ?? {}) as { taskId?: number; scriptVersion?: number };
+  const d = (r.details ?? {}) as { taskName?: string; scriptVersion?: number };
   return {
     id: r.id,
     taskId: Number(r.subject.id),
+    taskName: d.taskName ?? null,
     status: r.status,
     trigger: r.trigger,
     startedBy: r.startedBy.name,
@@ -136,6 +140,14 @@ export const runsRoutes =
       async (req) => {
         const run = await d.runner.visibleRun(actorOf(req), req.params.runId);
         const out = await d.ctx.runs.outputOf(run.id);
+        const hosts = new Map(
+          (
+            await hostsRepo.findTargets(
+              d.ctx.db,
+              run.targets.map((t) => Number(t.key)),
+            )
+          ).map((h) => [h.id, `${h.host}:${h.port}`]),
+        );
         return {
           ...summary(run),
           details: run.details,
@@ -143,6 +155,7 @@ export const runsRoutes =
           targets: run.targets.map((t) => ({
             targetId: Number(t.key),
             name: t.name,
+            host: hosts.get(Number(t.key)) ?? null,
             status: t.status,
             exitCode: t.exitCode,
             stdout: out.get(t.id)?.stdout ?? '',
