@@ -15,11 +15,14 @@ export function rssMb(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** What `npm start` runs; GATEHOUSE_BENCH_MAIN points the benchmarks at another build to compare. */
+export const MAIN = process.env.GATEHOUSE_BENCH_MAIN ?? join(root, 'server/dist/main.js');
+
 /** Spawn `node server/dist/main.js`; resolves once /health answers 200, with the launch time. */
 export async function startGatehouse({ port, env = {}, dataDir } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(root, 'server/dist/main.js')], {
+  const child = spawn(process.execPath, [MAIN], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -14,6 +14,7 @@ import { migrateToLatest } from './core/db/migrator.js';
 import { LocalEventBus, PgEventBus, type EventBus } from './core/events/event-bus.js';
 import { registerErrorHandler } from './core/http/error-handler.js';
 import { registerRouteGuard } from './core/http/route-guard.js';
+import { lazySchemaCompilers } from './core/http/lazy-schema-compilers.js';
 import { registerHealth } from './core/health.js';
 import { CronScheduler } from './core/jobs/cron-scheduler.js';
 import { createJobQueue } from './core/jobs/create-job-queue.js';
@@ -46,6 +47,9 @@ export interface BuildOptions {
   /** Use an already-open database (tests share one per suite). */
   database?: Database;
   webDist?: string;
+  /** Compile every route schema when the server gets ready (Fastify's default) instead of on each
+   * route's first request; tests use it to prove that all schemas compile. */
+  eagerSchemas?: boolean;
 }
 
 export interface Gatehouse {
@@ -87,6 +91,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
     bodyLimit: config.bodyLimitBytes,
     trustProxy: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ...(opts.eagerSchemas ? {} : { schemaController: { compilersFactory: lazySchemaCompilers() } }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const database = opts.database ?? openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

@@ -75,6 +75,19 @@ describe.skipIf(!available)('cancel, timeout and connection failures on real ssh
     expect(remaining(m)).toEqual([]);
   });
 
+  it('an output callback that throws fails the run and ends the remote processes', async () => {
+    const m = marker();
+    const r = await runCollected({
+      chain: [h.hop(host)],
+      content: childrenScript(m, false),
+      onStdout: () => {
+        throw new Error('consumer broke');
+      },
+    });
+    expect(r).toMatchObject({ status: 'failed', error: 'the output handler failed: consumer broke' });
+    expect(remaining(m)).toEqual([]);
+  });
+
   it('a signal aborted before or during the connect runs nothing', async () => {
     const before = await runCollected({ chain: [h.hop(host)], content: `touch ${witness}`, signal: AbortSignal.abort() });
     expect(before).toMatchObject({ status: 'cancelled', fingerprints: [null] });
@@ -91,6 +104,8 @@ describe.skipIf(!available)('cancel, timeout and connection failures on real ssh
     expect(r).toMatchObject({ status: 'auth-failed', exitCode: null, fingerprints: [host.fingerprint], stdout: '' });
     expect(r.error).toContain(`root@${host.host}:22 rejected the login`);
     expect((await checkConnection([h.hop(host, { privateKey: stranger.privateKey })], 5000)).status).toBe('auth-failed');
+    const unusable = await runCollected({ chain: [h.hop(h.unusedAddress(), { privateKey: 'not a key' })], content: 'echo no' });
+    expect(unusable).toMatchObject({ status: 'auth-failed', error: expect.stringMatching(/private key .* cannot be used/) });
   });
 
   it('nothing listening → unreachable (refused, not a timeout)', async () => {

@@ -181,15 +181,24 @@ describe.skipIf(!available)('runScript on a real sshd', () => {
 
 // The wrapper itself, run by local shells (no sshd needed): a script cut short in transfer never runs.
 describe('the remote wrapper', () => {
-  const run = (interp: Interpreter, stdin: string) =>
-    spawnSync('/bin/sh', ['-c', scriptCommand(interp, ['a1'], 'abc123')], { input: stdin, encoding: 'utf8' });
+  // Node hands a child a socket as stdin; sshd hands it a pipe (bash reads a pipe itself, a socket via cat).
+  const run = (interp: Interpreter, stdin: string, via: 'pipe' | 'socket') => {
+    const command = scriptCommand(interp, ['a1'], 'abc123');
+    const argv = via === 'pipe' ? ['-c', 'cat | /bin/sh -c "$0"', command] : ['-c', command];
+    return spawnSync('/bin/sh', argv, { input: stdin, encoding: 'utf8' });
+  };
 
-  it.each(['bash', 'sh', 'python3'] as const)('%s: runs the whole script, refuses a truncated one', (language) => {
+  it.each([
+    ['bash', 'pipe'],
+    ['bash', 'socket'],
+    ['sh', 'pipe'],
+    ['python3', 'pipe'],
+  ] as const)('%s, stdin a %s: runs the whole script, refuses a truncated one', (language, via) => {
     const interp = resolveInterpreter(language, '') as Interpreter;
     const line = language === 'python3' ? 'import sys; print("ran", sys.argv[1])' : 'echo ran "$1"';
-    const full = run(interp, scriptPayload(line, 'abc123'));
+    const full = run(interp, scriptPayload(line, 'abc123'), via);
     expect(full.stdout).toMatch(/^gh-pid-abc123:\d+\nran a1\n$/);
-    const cut = run(interp, scriptPayload(line, 'abc123').slice(0, -5));
+    const cut = run(interp, scriptPayload(line, 'abc123').slice(0, -5), via);
     expect(cut.status).toBe(125);
     expect(cut.stdout).not.toContain('ran');
     expect(cut.stderr).toContain('did not arrive completely');

@@ -20,7 +20,10 @@ export async function registerWebApp(app: FastifyInstance, dist: string): Promis
     return;
   }
   const html = readFileSync(index, 'utf8');
-  await app.register(fastifyStatic, { root: dist, prefix: '/', wildcard: false, index: false, cacheControl: false });
+  // serve: false — only reply.sendFile. Serving every file as its own route (wildcard: false) globbed
+  // web/dist at start and registered two routes per file (hundreds, several MB), and those routes
+  // shadowed /assets/* below, so hashed assets went out without their immutable cache header.
+  await app.register(fastifyStatic, { root: dist, serve: false, index: false, cacheControl: false });
   const sendIndex = (reply: { type: (t: string) => { header: (k: string, v: string) => { send: (b: string) => unknown } } }) =>
     reply.type('text/html').header('cache-control', 'no-cache').send(html);
   app.get('/', { config: { auth: 'public' }, schema: { hide: true } }, async (_req, reply) => sendIndex(reply));
@@ -29,10 +32,12 @@ export async function registerWebApp(app: FastifyInstance, dist: string): Promis
     return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(join('assets', file));
   });
   app.setNotFoundHandler((req, reply) => {
-    if (req.method === 'GET' && !req.url.startsWith('/api/') && req.url !== '/api') {
+    const get = req.method === 'GET';
+    if ((get || req.method === 'HEAD') && !req.url.startsWith('/api/') && req.url !== '/api') {
+      // Other files of the build (favicon.svg, index.html …), then the app itself for client routes.
       const path = req.url.split('?')[0];
       if (/\.[a-z0-9]+$/i.test(path) && existsSync(join(dist, path))) return reply.sendFile(path.slice(1));
-      return sendIndex(reply as never);
+      if (get) return sendIndex(reply as never);
     }
     return reply.status(404).send(routeNotFoundBody(req.method, req.url));
   });

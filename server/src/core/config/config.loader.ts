@@ -42,6 +42,7 @@ function describeError(path: string, message: string): string {
 }
 
 function validTimeZone(tz: string): boolean {
+  if (tz === 'UTC') return true; // without loading ICU's time-zone data (see cron-scheduler.ts)
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;

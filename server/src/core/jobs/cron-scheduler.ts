@@ -38,16 +38,25 @@ type Logger = { error: (obj: object, msg: string) => void };
  * repeated hour ('*\/30 * * * *' runs 01:30 EDT, then 02:00 EST).
  */
 export function nextCronRun(cron: string, timezone: string, from: Date): Date | null {
-  return new Cron(cron, { timezone, paused: true }).nextRun(from);
+  return new Cron(cron, zoneOptions(timezone)).nextRun(from);
 }
 
 /** Throws a readable error for a bad expression or time zone. */
 export function validateCron(cron: string, timezone: string): void {
   try {
-    new Cron(cron, { timezone, paused: true }).nextRun();
+    new Cron(cron, zoneOptions(timezone)).nextRun();
   } catch (e) {
     throw new Error(`Invalid schedule "${cron}" in time zone "${timezone}": ${(e as Error).message}`);
   }
+}
+
+/**
+ * UTC has no daylight-saving rules, so croner's fixed offset gives the same fire times without
+ * Intl: a server whose schedules are all in UTC (the default) never loads ICU's time-zone data,
+ * several MB of resident memory.
+ */
+function zoneOptions(timezone: string): { timezone?: string; utcOffset?: number; paused: true } {
+  return timezone === 'UTC' ? { utcOffset: 0, paused: true } : { timezone, paused: true };
 }
 
 /**

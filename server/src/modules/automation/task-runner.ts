@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../core/context.js';
 import type { Run, RunTarget, TargetStatus } from '../../core/runs/index.js';
@@ -167,6 +168,8 @@ export class TaskRunner {
         for (const t of run.targets) await this.ctx.runs.finishTarget(runId, t.id, 'failed', null, 'The task or its script was deleted.');
         return await this.ctx.runs.finishRun(runId, 'failed', 'The task or its script was deleted before the run started.');
       }
+      // Every target in flight listens on the run's signal (to cancel); Node warns past 10 listeners.
+      setMaxListeners(task.concurrency + 10, controller.signal);
       await this.ctx.runs.startRun(runId);
       const rows = new Map(
         (

@@ -74,12 +74,16 @@ export function scriptPayload(content: string, nonce: string): string {
   return `${content}\n${endMarker(nonce)}\n`;
 }
 
+// bash reads stdin itself with $(</dev/stdin): no subshell and no cat process per run (sh/dash have no
+// such form). Where /dev/stdin cannot be opened (a socket on Linux) it falls back to cat, silently.
+const BASH_READ_ALL = '{ s=$(</dev/stdin); } 2>/dev/null || s=$(cat) || exit 125';
+
 // Reads the whole script first (so commands inside it that read stdin cannot eat the rest of it, and a
 // truncated transfer never runs), then evaluates it with stdin from /dev/null.
-function shellWrapper(nonce: string, options: string): string {
+function shellWrapper(nonce: string, options: string, language: ScriptLanguage): string {
   const end = endMarker(nonce);
   return [
-    's=$(cat) || exit 125',
+    language === 'bash' ? BASH_READ_ALL : 's=$(cat) || exit 125',
     `case "$s" in *"${end}") ;; *) echo "gatehouse: the script did not arrive completely" >&2; exit 125;; esac`,
     `s=\${s%"${end}"}`,
     'exec </dev/null',
@@ -126,7 +130,7 @@ export function scriptCommand(interp: Interpreter, args: string[], nonce: string
     return `echo ${pidMarker(nonce)}$$; exec ${exe} -u${opts} -c ${shellQuote(pythonWrapper(nonce))}${tail}`;
   }
   const arg0 = shellQuote(interp.language);
-  return `echo ${pidMarker(nonce)}$$; exec ${exe} -c ${shellQuote(shellWrapper(nonce, interp.options))} ${arg0}${tail}`;
+  return `echo ${pidMarker(nonce)}$$; exec ${exe} -c ${shellQuote(shellWrapper(nonce, interp.options, interp.language))} ${arg0}${tail}`;
 }
 
 /**
