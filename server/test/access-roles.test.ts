@@ -39,6 +39,8 @@ describeDb(`roles (${TEST_DIALECT})`, () => {
     expect(items.map((r) => [r.name, r.builtin])).toEqual([
       ['super-admin', true],
       ['project-admin', true],
+      ['jenkins-viewer', true],
+      ['jenkins-builder', true],
       ['user', true],
     ]);
     expect(items[0].permissions).toEqual(['*']);
