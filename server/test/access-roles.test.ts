@@ -45,7 +45,9 @@ describeDb(`roles (${TEST_DIALECT})`, () => {
     ]);
     expect(items[0].permissions).toEqual(['*']);
     expect(items[1].permissions).toEqual(expect.arrayContaining(['access.grants.manage', 'access.grants.read']));
-    expect(items[2].permissions).toEqual([]);
+    expect(items[2].permissions).toEqual(['jenkins.view']);
+    expect(items[3].permissions).toEqual(['jenkins.view', 'jenkins.build']);
+    expect(items[4].permissions).toEqual([]);
     expect(outcome(await t.inject({ method: 'GET', url: '/api/roles' }))).toEqual([401, 'UNAUTHENTICATED']);
   });
 
