@@ -15,7 +15,7 @@
 #
 # Env: NS ("100 300"), KEXES ("default curve25519-sha256"), ROUNDS (5: runs of Gatehouse and
 # engine-only), RUNS (5: runs per anchor tool, in the first RUNS rounds; lower it to save time),
-# TOOLS (anchor rows, default below), FANOUT_DIR (/tmp/fanout), QUIET_MAX (600),
+# TOOLS (anchor rows, default below), FANOUT_DIR (/tmp/fanout), QUIET_MAX (300),
 # PROFILE=DIR (the Gatehouse server writes a --cpu-prof profile per session into DIR).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -60,7 +60,7 @@ for n in $NS; do
     echo "== N=$n, $label: $ROUNDS rounds (anchors: ${TOOLS// /, } in the first $RUNS)" >&2
     prof=(); if [[ -n ${PROFILE:-} ]]; then mkdir -p "$PROFILE/$n-$kex"; prof=(--cpu-prof "$PROFILE/$n-$kex"); fi
     (cd "$ROOT" && node bench/fanout/session.mjs --n "$n" --harness "$H" --tsv "$out" --rounds "$ROUNDS" \
-      --anchor-runs "$RUNS" --tools "$TOOLS" --quiet-max "${QUIET_MAX:-600}" "${prof[@]}")
+      --anchor-runs "$RUNS" --tools "$TOOLS" --quiet-max "${QUIET_MAX:-300}" "${prof[@]}")
     echo ", as ssh's: $(ssh -n -F "$FANOUT_DIR/ssh_config" "$(head -1 "$FANOUT_DIR/hosts-$n.txt")" 'wc -c </root/.bashrc') bytes" >>"$H/negotiated"
     cp "$out" "$RESULTS/fanout-$n-$kex.tsv"
     sessions+=(--session "$label::$out::$out.harness.md")

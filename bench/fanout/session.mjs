@@ -7,7 +7,7 @@
 // on all rows alike. Gatehouse and the engine stay up between rounds (forked, driven over IPC), as a
 // server would; the anchors start fresh every run, as the harness runs them.
 // Usage: node bench/fanout/session.mjs --n N --harness DIR --tsv OUT [--rounds 5] [--anchor-runs 5]
-//        [--tools "pdsh pssh"] [--cpu-prof DIR] [--quiet-max 600] [--info FILE]
+//        [--tools "pdsh pssh"] [--cpu-prof DIR] [--quiet-max 300] [--info FILE]
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { forkIpc } from '../jenkins-lib.mjs';
@@ -20,7 +20,7 @@ const ROUNDS = Number(arg('rounds', 5));
 const ANCHOR_RUNS = Number(arg('anchor-runs', ROUNDS));
 const TOOLS = arg('tools', 'ssh-loop pdsh pssh clush ansible-raw ansible-shell-warm-pipe');
 const PROF = arg('cpu-prof', null);
-const QUIET_MAX_S = Number(arg('quiet-max', 600));
+const QUIET_MAX_S = Number(arg('quiet-max', 300));
 const INFO = arg('info', `${H}/negotiated`);
 const ONE_HOST_RUNS = 4; // per round: the harness's one-host rows keep their 20 runs over 5 rounds
 const KEX = process.env.KEX || '';
