@@ -31,11 +31,24 @@ export function fingerprintOf(publicKeyOrPrivateKey: string): string {
   return fingerprintOfBlob(key.getPublicSSH());
 }
 
-/** A new ed25519 key pair; the public key line carries `comment`. */
+/**
+ * A new ed25519 key pair; the public key line carries `comment`.
+ *
+ * ssh2's generator drops a leading zero byte of the 32-byte public key (about 1 key in 128), which
+ * yields a key nobody can parse — sshd included. Such a pair is thrown away and another one made.
+ */
 export function generateKeyPair(comment: string): KeyPair {
   const safe = comment.replace(/[\r\n]+/g, ' ').trim();
-  const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment: safe });
-  return { privateKey: kp.private, publicKey: kp.public.trim(), fingerprint: fingerprintOf(kp.public) };
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment: safe });
+    const pub = parse(kp.public);
+    const priv = validatePrivateKey(kp.private);
+    if (pub instanceof Error || !priv.ok) continue;
+    const blob = pub.getPublicSSH();
+    if (blob.toString('base64') !== priv.publicKey.split(' ')[1]) continue;
+    return { privateKey: kp.private, publicKey: kp.public.trim(), fingerprint: fingerprintOfBlob(blob) };
+  }
+  throw new Error('could not generate a usable ed25519 key pair');
 }
 
 /**
