@@ -29,6 +29,7 @@ import { createIdentityModule } from './modules/identity/index.js';
 import { createAccessModule } from './modules/access/index.js';
 import { createJenkinsModule } from './modules/jenkins/index.js';
 import { createAutomationModule } from './modules/automation/index.js';
+import { createApprovalsModule } from './modules/approvals/index.js';
 import { LiveHub } from './core/live/live-hub.js';
 import { RunStore } from './core/runs/run-store.js';
 import { RunTopic } from './core/runs/run-topic.js';
@@ -68,7 +69,14 @@ function composeModules(ctx: AppContext) {
   const access = createAccessModule(ctx, { audit: audit.service, identity: identity.service });
   const jenkins = createJenkinsModule(ctx, { audit: audit.service, access, hub: ctx.hub });
   const automation = createAutomationModule(ctx, { audit: audit.service, access, notify: notify.service });
-  return { audit, notify, identity, access, jenkins, automation };
+  const approvals = createApprovalsModule(ctx, {
+    audit: audit.service,
+    access,
+    identity: identity.service,
+    notify: notify.service,
+    jenkins,
+  });
+  return { audit, notify, identity, access, jenkins, automation, approvals };
 }
 
 /** Build the whole server without listening: config → database → modules → routes. */
@@ -148,7 +156,16 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
     ],
   });
   await hub.install(app, () => modules.identity.authenticator);
-  for (const m of [modules.audit, modules.notify, modules.identity, modules.access, modules.jenkins, modules.automation, systemJobs]) {
+  for (const m of [
+    modules.audit,
+    modules.notify,
+    modules.identity,
+    modules.access,
+    modules.jenkins,
+    modules.automation,
+    modules.approvals,
+    systemJobs,
+  ]) {
     if (m.routes) await app.register(m.routes);
   }
   await registerWebApp(app, opts.webDist ?? join(repoRoot, 'web', 'dist'));
@@ -158,6 +175,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
   await modules.identity.bootstrap(opts.env ?? process.env);
   await modules.jenkins.bootstrap();
   await modules.automation.bootstrap();
+  await modules.approvals.bootstrap();
   await systemJobs.schedule();
 
   let closed = false;
@@ -172,6 +190,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
       await jobs.start();
       ctx.scheduler.start();
       await modules.jenkins.start();
+      await modules.approvals.start();
       configStore.watch((r) => {
         if (!r.applied) app.log.error({ problems: r.problems }, 'config change rejected; keeping the last good config');
         else app.log.info({ needsRestart: r.needsRestart }, 'config reloaded');
@@ -185,6 +204,7 @@ export async function buildApp(opts: BuildOptions): Promise<Gatehouse> {
       await jobs.stop();
       await runs.close();
       await app.close();
+      await modules.approvals.close();
       await modules.jenkins.close();
       modules.automation.close();
       modules.notify.close();

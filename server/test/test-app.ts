@@ -43,7 +43,12 @@ export async function createTestApp(
     logLevel: 'silent',
     ...fromEnv,
     ...opts.config,
-    jenkins: { ...((fromEnv.jenkins as object) ?? {}), ...((opts.config?.jenkins as object) ?? {}) },
+    ...Object.fromEntries(
+      ['jenkins', 'telegram', 'smtp', 'approvals', 'notify'].map((k) => [
+        k,
+        { ...((fromEnv[k] as object) ?? {}), ...((opts.config?.[k] as object) ?? {}) },
+      ]),
+    ),
     security: { bcryptCost: 4, ...((opts.config?.security as object) ?? {}) },
   });
   const clock = opts.clock ?? new ManualClock(new Date());

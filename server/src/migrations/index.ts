@@ -7,6 +7,9 @@ import * as m0005 from './0005-notify.js';
 import * as m0006 from './0006-jenkins.js';
 import * as m0007 from './0007-runs.js';
 import * as m0008 from './0008-automation.js';
+import * as m0009 from './0009-approvals.js';
+import * as m0010 from './0010-notify-channels.js';
+import * as m0011 from './0011-approvals-telegram.js';
 
 /** Every migration in order. Frozen once released: change the schema with a new file. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +21,7 @@ export const migrations: Record<string, Migration> = {
   '0006-jenkins': m0006,
   '0007-runs': m0007,
   '0008-automation': m0008,
+  '0009-approvals': m0009,
+  '0010-notify-channels': m0010,
+  '0011-approvals-telegram': m0011,
 };

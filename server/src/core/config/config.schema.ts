@@ -69,6 +69,35 @@ export const JenkinsSchema = Type.Object({
   logPollMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000, description: 'how often a live log asks Jenkins for more' }),
 });
 
+export const ApprovalsSchema = Type.Object({
+  timeoutMinutes: Type.Integer({ minimum: 1, maximum: 43_200, default: 30, description: 'default for policies without one' }),
+  timeoutAction: Type.Union([Type.Literal('reject'), Type.Literal('approve')], { default: 'reject' }),
+  reminderFirstMinutes: Type.Number({ minimum: 0.1, maximum: 1440, default: 5 }),
+  reminderBackoff: Type.Number({ minimum: 1, maximum: 10, default: 1.5, description: 'each interval is this times the last' }),
+  reminderMax: Type.Integer({ minimum: 0, maximum: 100, default: 6 }),
+  productionPattern: Type.String({ default: '/^(prod|production|prd)([-_].*)?$/i', description: 'environments whose requests are urgent' }),
+  maxWaitSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 3600, description: 'longest wait=true request held open' }),
+  consecutiveFailures: Type.Integer({ minimum: 0, maximum: 100, default: 3, description: 'failed builds of a branch in a row that notify; 0: never' }),
+});
+
+export const TelegramSchema = Type.Object({
+  token: Type.String({ default: '', description: 'bot token (TELEGRAM_BOT_TOKEN); empty: Telegram off' }),
+  apiRoot: Type.String({ default: 'https://api.telegram.org', description: 'Bot API root, no trailing slash' }),
+  proxyUrl: Type.String({ default: '', description: 'HTTP proxy for calls to Telegram' }),
+  mode: Type.Union([Type.Literal('polling'), Type.Literal('webhook')], { default: 'polling' }),
+  webhookSecret: Type.String({ default: '', description: 'X-Telegram-Bot-Api-Secret-Token in webhook mode' }),
+  approvalChats: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+    default: [],
+    description: 'chat ids that get every approval message (linked approvers also get a direct message)',
+  }),
+});
+
+export const NotifySchema = Type.Object({
+  language: Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { default: 'zh-CN', description: 'for messages to channels, not users' }),
+  webhookTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  attempts: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
+});
+
 export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
   host: Type.String({ default: '0.0.0.0' }),
@@ -88,6 +117,9 @@ export const ConfigSchema = Type.Object({
   smtp: SmtpSchema,
   jenkins: JenkinsSchema,
   runs: RunsSchema,
+  approvals: ApprovalsSchema,
+  telegram: TelegramSchema,
+  notify: NotifySchema,
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -117,4 +149,7 @@ export const ENV_MAP: Record<string, string> = {
   JENKINS_URL: 'jenkins.url',
   JENKINS_USER: 'jenkins.user',
   JENKINS_TOKEN: 'jenkins.token',
+  TELEGRAM_BOT_TOKEN: 'telegram.token',
+  TELEGRAM_API_ROOT: 'telegram.apiRoot',
+  TELEGRAM_PROXY: 'telegram.proxyUrl',
 };
