@@ -74,6 +74,14 @@ describe('configuration: file and environment', () => {
     expect(envPath('GATEHOUSE__SECURITY__NOPE')).toBeNull();
   });
 
+  it('reads list settings from the environment as JSON arrays or comma-separated values', () => {
+    const load = (v: string) => loadConfig({ GATEHOUSE_DATA_DIR: dir, GATEHOUSE__TELEGRAM__APPROVAL_CHATS: v }).telegram.approvalChats;
+    expect(load('-1001, -1002')).toEqual(['-1001', '-1002']);
+    expect(load('["-1003"]')).toEqual(['-1003']);
+    expect(() => load('[1,')).toThrow(/approvalChats/);
+    expect(loadConfig({ GATEHOUSE_DATA_DIR: dir, TELEGRAM_BOT_TOKEN: '1:x' }).telegram.token).toBe('1:x');
+  });
+
   it('lists every problem at once, naming the environment variable behind a value', () => {
     const file = writeConfig('bad.json', {
       port: 'eighty',

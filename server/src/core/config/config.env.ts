@@ -53,6 +53,18 @@ export function envPath(name: string): string | null {
 export function coerceEnv(raw: string, schema: TSchema | undefined): unknown {
   const type = (schema as { type?: string } | undefined)?.type;
   if ((type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(raw.trim())) return Number(raw.trim());
+  if (type === 'array') {
+    // A list: a JSON array (`["-100","-200"]`) or comma-separated values (`-100,-200`).
+    const v = raw.trim();
+    if (v.startsWith('[')) {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        return raw;
+      }
+    }
+    return v === '' ? [] : v.split(',').map((x) => x.trim());
+  }
   if (type === 'boolean') {
     const v = raw.trim().toLowerCase();
     if (['true', '1', 'yes', 'on'].includes(v)) return true;
