@@ -10,6 +10,7 @@ import * as m0008 from './0008-automation.js';
 import * as m0009 from './0009-approvals.js';
 import * as m0010 from './0010-notify-channels.js';
 import * as m0011 from './0011-approvals-telegram.js';
+import * as m0012 from './0012-approvals-stage.js';
 
 /** Every migration in order. Frozen once released: change the schema with a new file. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0009-approvals': m0009,
   '0010-notify-channels': m0010,
   '0011-approvals-telegram': m0011,
+  '0012-approvals-stage': m0012,
 };
