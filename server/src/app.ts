@@ -64,7 +64,8 @@ export interface Gatehouse {
 
 function composeModules(ctx: AppContext) {
   const audit = createAuditModule(ctx);
-  const notify = createNotifyModule(ctx);
+  // Audit is on notify's layer, so notify cannot import it: the service is handed in here.
+  const notify = createNotifyModule(ctx, { audit: audit.service });
   const identity = createIdentityModule(ctx, { audit: audit.service, notify: notify.service });
   const access = createAccessModule(ctx, { audit: audit.service, identity: identity.service });
   const jenkins = createJenkinsModule(ctx, { audit: audit.service, access, hub: ctx.hub });

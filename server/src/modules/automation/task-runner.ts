@@ -234,18 +234,26 @@ export class TaskRunner {
   }
 
   private async notifyFailure(task: TaskRow, run: Run): Promise<void> {
-    if (task.created_by === null) return;
     const failed = run.targets.filter((t) => !SUCCESS_OR_STOPPED.includes(t.status));
+    // The owner hears of it (centre + e-mail); channels routed on task.failed for the project too.
     await this.notify
-      .notifyUser(null, task.created_by, {
+      .publish(null, {
+        event: 'task.failed',
         kind: 'automation.run.failed',
-        title: `Task ${task.name} failed on ${failed.length} of ${run.targets.length} hosts`,
-        body: failed
-          .slice(0, 10)
-          .map((t) => `${t.name}: ${t.status}${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''}`)
-          .join('\n'),
-        link: `/automation/runs/${run.id}`,
+        recipients: task.created_by === null ? [] : [task.created_by],
         severity: 'warning',
+        link: `/automation/runs/${run.id}`,
+        project: task.project,
+        vars: {
+          task: task.name,
+          runId: run.id,
+          failed: failed.length,
+          total: run.targets.length,
+          hosts: failed
+            .slice(0, 10)
+            .map((t) => `${t.name}: ${t.status}${t.exitCode !== null ? ` (exit ${t.exitCode})` : ''}`)
+            .join('\n'),
+        },
       })
       .catch((e: unknown) => this.ctx.log.warn({ err: e }, 'could not notify the task owner'));
   }

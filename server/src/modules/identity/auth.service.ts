@@ -4,6 +4,7 @@ import { parseDuration } from '../../core/clock.js';
 import { randomToken, sha256 } from '../../core/crypto/secret-box.js';
 import type { Db } from '../../core/db/db.js';
 import type { AuditService } from '../audit/index.js';
+import type { NotifyService } from '../notify/index.js';
 import { AccessTokens } from './access-tokens.js';
 import { assertStrongPassword } from './admin-passwords.js';
 import type { LoginInput, LoginResult, Meta, TokenPair } from './auth.types.js';
@@ -38,6 +39,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly mfa: MfaService,
     private readonly rsa: RsaLoginKeys,
+    private readonly notify?: NotifyService,
   ) {
     this.tokens = new AccessTokens(
       ctx.masterKey,
@@ -95,7 +97,7 @@ export class AuthService {
       const accepted = await this.mfa.verifyLoginCode(row, input.otp);
       if (!accepted) throw await this.fail(row, actor, 'wrong-otp', new InvalidOtp());
     }
-    return this.db.transaction().execute(async (trx) => {
+    const result = await this.db.transaction().execute(async (trx) => {
       await users.updateUser(trx, row.id, {
         failed_login_attempts: 0,
         locked_until: null,
@@ -113,6 +115,27 @@ export class AuthService {
       });
       return { ...pair, user: this.loginUser({ ...row, last_login_at: now.toISOString(), last_login_ip: meta.ip }) };
     });
+    if (row.last_login_ip !== null && row.last_login_ip !== meta.ip) await this.tellNewAddress(row, meta, now);
+    return result;
+  }
+
+  /** A sign-in from another address than last time: tell the account's owner (never fails the sign-in). */
+  private async tellNewAddress(row: UserRow, meta: Meta, now: Date): Promise<void> {
+    await this.notify
+      ?.publish(null, {
+        event: 'login.new-address',
+        recipients: [row.id],
+        severity: 'warning',
+        link: '/profile',
+        vars: {
+          username: row.username,
+          ip: meta.ip,
+          previousIp: row.last_login_ip,
+          at: now.toISOString(),
+          userAgent: meta.userAgent || null,
+        },
+      })
+      .catch((e: unknown) => this.ctx.log.warn({ err: e, userId: row.id }, 'could not send the new sign-in address notice'));
   }
 
   /** Count a failure; the threshold locks the account. The error to throw is returned. */

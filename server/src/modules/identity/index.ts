@@ -15,6 +15,7 @@ import { MfaService } from './mfa.service.js';
 import { registerIdentityJobs } from './password-reminder.jobs.js';
 import { RsaLoginKeys } from './rsa-login.js';
 import { declareAdminPermissions, usersAdminRoutes } from './users-admin.routes.js';
+import { findUsersByIds } from './users.repo.js';
 
 export { IdentityService } from './identity.service.js';
 export type { UserAccessProvider, RemovalHook } from './identity.service.js';
@@ -29,7 +30,17 @@ export function createIdentityModule(ctx: AppContext, deps: { audit: AuditServic
   const service = new IdentityService(ctx.db, ctx.clock);
   const rsa = new RsaLoginKeys(ctx.dataDir);
   const mfa = new MfaService(ctx, deps.audit);
-  const auth = new AuthService(ctx, deps.audit, mfa, rsa);
+  const auth = new AuthService(ctx, deps.audit, mfa, rsa, deps.notify);
+  // notify addresses people by id; it reads their language and e-mail through this (same transaction).
+  deps.notify.setDirectory(async (db, ids) =>
+    (await findUsersByIds(db, ids)).map((u) => ({
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      locale: u.locale,
+      disabled: u.status === 'disabled',
+    })),
+  );
   const me = new MeService(ctx, deps.audit, auth, service);
   const tokens = new ApiTokensService(ctx, deps.audit);
   const scheduleJobs = registerIdentityJobs(ctx, deps.notify);

@@ -9,7 +9,8 @@ export const SESSION_PRUNE_JOB = 'identity.prune-sessions';
 
 /**
  * Daily: tell everyone whose password expires within `passwordReminderDays` (seed 004: 7 days
- * before), once per password — in the notification centre, and by e-mail when they have one.
+ * before), once per password — in the notification centre, and by e-mail when they have one
+ * (notify.publish picks their language and address).
  */
 export async function sendPasswordReminders(ctx: AppContext, notify: NotifyService): Promise<number> {
   const db = ctx.db as Db<IdentityTables>;
@@ -18,25 +19,27 @@ export async function sendPasswordReminders(ctx: AppContext, notify: NotifyServi
   const horizon = new Date(now.getTime() + sec.passwordReminderDays * 86_400_000).toISOString();
   const due = await db
     .selectFrom('identity_users')
-    .select(['id', 'username', 'email', 'password_expires_at', 'locale'])
+    .select(['id', 'username', 'password_expires_at'])
     .where('status', '!=', 'disabled')
     .where('password_expires_at', '<=', horizon)
     .where('password_expires_at', '>', now.toISOString())
     .where('password_reminded_at', 'is', null)
     .execute();
   for (const u of due) {
-    const day = u.password_expires_at.slice(0, 10);
-    const zh = u.locale === 'zh-CN';
-    const title = zh ? '密码即将过期' : 'Your password expires soon';
-    const body = zh
-      ? `您的 Gatehouse 密码将于 ${day} 过期,请在个人资料页面修改密码。`
-      : `Your Gatehouse password expires on ${day}. Change it on your profile page to keep access.`;
+    // The reminder commits with the mark, so a failed run reminds again tomorrow, never twice.
     await db.transaction().execute(async (trx) => {
       await trx.updateTable('identity_users').set({ password_reminded_at: now.toISOString() }).where('id', '=', u.id).execute();
-      await notify.notifyUser(trx, u.id, { kind: 'identity.password-expiring', title, body, link: '/profile', severity: 'warning' });
+      await notify.publish(trx, {
+        event: 'password.expiring',
+        kind: 'identity.password-expiring',
+        recipients: [u.id],
+        severity: 'warning',
+        link: '/profile',
+        vars: { username: u.username, expiresOn: u.password_expires_at.slice(0, 10) },
+      });
     });
-    if (u.email) await notify.email({ to: u.email, subject: `Gatehouse: ${title}`, text: body });
   }
+  await notify.settled();
   return due.length;
 }
 

@@ -4,14 +4,22 @@ import type { EventBus } from '../../core/events/event-bus.js';
 import type { JobQueue } from '../../core/jobs/job-queue.js';
 import type { Mailer } from './mailer.js';
 import * as repo from './notify.repo.js';
-import { toNotification, type EmailInput, type NotificationInput, type NotifyTables } from './notify.types.js';
+import type { Publisher } from './publish.service.js';
+import {
+  toNotification,
+  type EmailInput,
+  type NotificationInput,
+  type NotifyTables,
+  type PublishInput,
+  type RecipientDirectory,
+} from './notify.types.js';
 
 export const EMAIL_JOB = 'notify.email';
 
 /**
- * Notifications inside Gatehouse (the notification centre) and outside it (e-mail now; webhooks and
- * Telegram are added as further channels). Outside deliveries are jobs, so a mail server that is
- * down delays a message instead of losing it, and every attempt is in notify_deliveries.
+ * Notifications inside Gatehouse (the notification centre) and outside it (e-mail, chat webhooks,
+ * plain webhooks, Telegram). Outside deliveries are jobs, so an endpoint that is down delays a
+ * message instead of losing it, and every attempt is in notify_deliveries.
  */
 export class NotifyService {
   constructor(
@@ -20,7 +28,27 @@ export class NotifyService {
     private readonly jobs: JobQueue,
     private readonly events: EventBus,
     private readonly mailer: Mailer,
+    private readonly publisher: Publisher,
   ) {}
+
+  /**
+   * The one way modules announce an event: the recipients' centres (in their language), e-mail to
+   * those with an address, and every channel whose filters take it. Pass the caller's transaction
+   * (inside one you must): rows commit with it, jobs go out after it.
+   */
+  publish(trx: Db | null, n: PublishInput): Promise<void> {
+    return this.publisher.publish(trx, n);
+  }
+
+  /** Identity tells notify how to find people (notify sits below identity and cannot ask it). */
+  setDirectory(dir: RecipientDirectory): void {
+    this.publisher.setDirectory(dir);
+  }
+
+  /** Resolves when deliveries published inside (now committed) SQLite transactions are queued. */
+  settled(): Promise<void> {
+    return this.publisher.settled();
+  }
 
   /** Add to a user's notification centre; pass the caller's transaction to commit together. */
   async notifyUser(trx: Db | null, userId: number, n: NotificationInput): Promise<number> {
