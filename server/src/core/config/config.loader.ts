@@ -95,7 +95,18 @@ export function parseConfig(raw: Json, sources: Map<string, string> = new Map(),
   const problems = [...earlier, ...unknownKeys(raw)];
   const withDefaults = Value.Default(
     ConfigSchema,
-    Value.Clone({ security: {}, backup: {}, retention: {}, smtp: {}, jenkins: {}, runs: {}, approvals: {}, telegram: {}, notify: {}, ...raw }),
+    Value.Clone({
+      security: {},
+      backup: {},
+      retention: {},
+      smtp: {},
+      jenkins: {},
+      runs: {},
+      approvals: {},
+      telegram: {},
+      notify: {},
+      ...raw,
+    }),
   ) as Config;
   const seen = new Set<string>();
   for (const e of Value.Errors(ConfigSchema, withDefaults)) {

@@ -77,7 +77,12 @@ export const ApprovalsSchema = Type.Object({
   reminderMax: Type.Integer({ minimum: 0, maximum: 100, default: 6 }),
   productionPattern: Type.String({ default: '/^(prod|production|prd)([-_].*)?$/i', description: 'environments whose requests are urgent' }),
   maxWaitSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 3600, description: 'longest wait=true request held open' }),
-  consecutiveFailures: Type.Integer({ minimum: 0, maximum: 100, default: 3, description: 'failed builds of a branch in a row that notify; 0: never' }),
+  consecutiveFailures: Type.Integer({
+    minimum: 0,
+    maximum: 100,
+    default: 3,
+    description: 'failed builds of a branch in a row that notify; 0: never',
+  }),
 });
 
 export const TelegramSchema = Type.Object({
@@ -93,7 +98,10 @@ export const TelegramSchema = Type.Object({
 });
 
 export const NotifySchema = Type.Object({
-  language: Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { default: 'zh-CN', description: 'for messages to channels, not users' }),
+  language: Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], {
+    default: 'zh-CN',
+    description: 'for messages to channels, not users',
+  }),
   webhookTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
   attempts: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
 });
