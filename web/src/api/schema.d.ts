@@ -578,6 +578,823 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/approval-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Approval policies */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                allowSelfApproval: boolean;
+                                createdAt: string;
+                                enabled: boolean;
+                                environment: string;
+                                id: number;
+                                levels: {
+                                    approvers: {
+                                        groups?: string[];
+                                        roles?: string[];
+                                        users?: string[];
+                                    };
+                                    mode: "any" | "all" | {
+                                        quorum: number;
+                                    };
+                                    name?: string;
+                                }[];
+                                name: string;
+                                project: string;
+                                reminder: {
+                                    backoff?: number;
+                                    firstMinutes?: number;
+                                    max?: number;
+                                } | null;
+                                timeoutAction: ("reject" | "approve") | (never | null);
+                                timeoutMinutes: number | null;
+                                updatedAt: string;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an approval policy */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowSelfApproval?: boolean;
+                        enabled?: boolean;
+                        environment: string;
+                        levels: {
+                            approvers: {
+                                groups?: string[];
+                                roles?: string[];
+                                users?: string[];
+                            };
+                            mode: "any" | "all" | {
+                                quorum: number;
+                            };
+                            name?: string;
+                        }[];
+                        name: string;
+                        project: string;
+                        reminder?: {
+                            backoff?: number;
+                            firstMinutes?: number;
+                            max?: number;
+                        } | null;
+                        timeoutAction?: ("reject" | "approve") | (never | null);
+                        timeoutMinutes?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allowSelfApproval: boolean;
+                            createdAt: string;
+                            enabled: boolean;
+                            environment: string;
+                            id: number;
+                            levels: {
+                                approvers: {
+                                    groups?: string[];
+                                    roles?: string[];
+                                    users?: string[];
+                                };
+                                mode: "any" | "all" | {
+                                    quorum: number;
+                                };
+                                name?: string;
+                            }[];
+                            name: string;
+                            project: string;
+                            reminder: {
+                                backoff?: number;
+                                firstMinutes?: number;
+                                max?: number;
+                            } | null;
+                            timeoutAction: ("reject" | "approve") | (never | null);
+                            timeoutMinutes: number | null;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approval-policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One approval policy */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allowSelfApproval: boolean;
+                            createdAt: string;
+                            enabled: boolean;
+                            environment: string;
+                            id: number;
+                            levels: {
+                                approvers: {
+                                    groups?: string[];
+                                    roles?: string[];
+                                    users?: string[];
+                                };
+                                mode: "any" | "all" | {
+                                    quorum: number;
+                                };
+                                name?: string;
+                            }[];
+                            name: string;
+                            project: string;
+                            reminder: {
+                                backoff?: number;
+                                firstMinutes?: number;
+                                max?: number;
+                            } | null;
+                            timeoutAction: ("reject" | "approve") | (never | null);
+                            timeoutMinutes: number | null;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace an approval policy */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        allowSelfApproval?: boolean;
+                        enabled?: boolean;
+                        environment: string;
+                        levels: {
+                            approvers: {
+                                groups?: string[];
+                                roles?: string[];
+                                users?: string[];
+                            };
+                            mode: "any" | "all" | {
+                                quorum: number;
+                            };
+                            name?: string;
+                        }[];
+                        name: string;
+                        project: string;
+                        reminder?: {
+                            backoff?: number;
+                            firstMinutes?: number;
+                            max?: number;
+                        } | null;
+                        timeoutAction?: ("reject" | "approve") | (never | null);
+                        timeoutMinutes?: number | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            allowSelfApproval: boolean;
+                            createdAt: string;
+                            enabled: boolean;
+                            environment: string;
+                            id: number;
+                            levels: {
+                                approvers: {
+                                    groups?: string[];
+                                    roles?: string[];
+                                    users?: string[];
+                                };
+                                mode: "any" | "all" | {
+                                    quorum: number;
+                                };
+                                name?: string;
+                            }[];
+                            name: string;
+                            project: string;
+                            reminder: {
+                                backoff?: number;
+                                firstMinutes?: number;
+                                max?: number;
+                            } | null;
+                            timeoutAction: ("reject" | "approve") | (never | null);
+                            timeoutMinutes: number | null;
+                            updatedAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete an approval policy (running requests keep their frozen levels) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approval-policies/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import the approval bot's users.json and app.json into policies (per-item report) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        app?: {
+                            [key: string]: unknown;
+                        };
+                        dryRun?: boolean;
+                        environment?: string;
+                        timeoutMinutes?: number;
+                        users?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            created: number;
+                            dryRun: boolean;
+                            errors: number;
+                            items: {
+                                id?: number;
+                                kind: string;
+                                message: string;
+                                name: string;
+                                status: string;
+                            }[];
+                            skipped: number;
+                            updated: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Approval requests you may see, newest first (mine=true: waiting for my answer) */
+        get: {
+            parameters: {
+                query: {
+                    env?: string;
+                    environment?: string;
+                    mine: boolean;
+                    page: number;
+                    pageSize: number;
+                    project?: string;
+                    status?: "pending" | "approved" | "rejected" | "timeout" | "withdrawn";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                action: string | null;
+                                build: number | string | (never | null);
+                                comment: string | null;
+                                createdAt: string;
+                                currentLevel: number;
+                                deadlineAt: string;
+                                decidedAt: string | null;
+                                decidedBy: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                description: string | null;
+                                env: string;
+                                environment: string;
+                                facts: {
+                                    [key: string]: string | number | (never | null);
+                                };
+                                followUp: string;
+                                followUpError: string | null;
+                                id: number;
+                                inputId: string | null;
+                                job: string | null;
+                                levelCount: number;
+                                outcome: string | null;
+                                policyId: number | null;
+                                project: string;
+                                reason: string | null;
+                                requestedBy: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                status: string;
+                                subjectId: string;
+                                subjectType: string;
+                                summary: string;
+                                timeoutAction: string;
+                                urgent: boolean;
+                                version: string | null;
+                                workStartedAt: string | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One approval request with its levels, approvers, votes and history */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            action: string | null;
+                            build: number | string | (never | null);
+                            comment: string | null;
+                            createdAt: string;
+                            currentLevel: number;
+                            deadlineAt: string;
+                            decidedAt: string | null;
+                            decidedBy: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            description: string | null;
+                            env: string;
+                            environment: string;
+                            facts: {
+                                [key: string]: string | number | (never | null);
+                            };
+                            followUp: string;
+                            followUpError: string | null;
+                            id: number;
+                            inputId: string | null;
+                            job: string | null;
+                            levelCount: number;
+                            outcome: string | null;
+                            policyId: number | null;
+                            project: string;
+                            reason: string | null;
+                            requestedBy: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            status: string;
+                            subjectId: string;
+                            subjectType: string;
+                            summary: string;
+                            timeoutAction: string;
+                            urgent: boolean;
+                            version: string | null;
+                            workStartedAt: string | null;
+                        } & {
+                            history: {
+                                action: string;
+                                at: string;
+                                comment: string | null;
+                                level: number | null;
+                                user: {
+                                    id: number;
+                                    username: string;
+                                } | null;
+                                via: string | null;
+                            }[];
+                            levels: {
+                                approvers: {
+                                    at: string | null;
+                                    comment: string | null;
+                                    decision: string | null;
+                                    displayName: string;
+                                    id: number;
+                                    username: string;
+                                    via: string | null;
+                                }[];
+                                index: number;
+                                mode: "any" | "all" | {
+                                    quorum: number;
+                                };
+                                name: string;
+                                required: number;
+                                status: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/{id}/build-result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The result the approval's pipeline reported (POST /api/build/result); null before it reported */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            build: number;
+                            duration: string | null;
+                            durationMs: number | null;
+                            job: string;
+                            logTail: string | null;
+                            reportedAt: string;
+                            result: string;
+                            url: string | null;
+                        } | null;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/{id}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console log of the approval's build, from Jenkins (text; with ?start=N a JSON chunk for live viewing) */
+        get: {
+            parameters: {
+                query?: {
+                    start?: number;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approvals/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw your own pending request */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            action: string | null;
+                            build: number | string | (never | null);
+                            comment: string | null;
+                            createdAt: string;
+                            currentLevel: number;
+                            deadlineAt: string;
+                            decidedAt: string | null;
+                            decidedBy: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            description: string | null;
+                            env: string;
+                            environment: string;
+                            facts: {
+                                [key: string]: string | number | (never | null);
+                            };
+                            followUp: string;
+                            followUpError: string | null;
+                            id: number;
+                            inputId: string | null;
+                            job: string | null;
+                            levelCount: number;
+                            outcome: string | null;
+                            policyId: number | null;
+                            project: string;
+                            reason: string | null;
+                            requestedBy: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            status: string;
+                            subjectId: string;
+                            subjectType: string;
+                            summary: string;
+                            timeoutAction: string;
+                            urgent: boolean;
+                            version: string | null;
+                            workStartedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/approve/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve (change: true replaces your earlier answer) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        change?: boolean;
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            action: string | null;
+                            build: number | string | (never | null);
+                            comment: string | null;
+                            createdAt: string;
+                            currentLevel: number;
+                            deadlineAt: string;
+                            decidedAt: string | null;
+                            decidedBy: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            description: string | null;
+                            env: string;
+                            environment: string;
+                            facts: {
+                                [key: string]: string | number | (never | null);
+                            };
+                            followUp: string;
+                            followUpError: string | null;
+                            id: number;
+                            inputId: string | null;
+                            job: string | null;
+                            levelCount: number;
+                            outcome: string | null;
+                            policyId: number | null;
+                            project: string;
+                            reason: string | null;
+                            requestedBy: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            status: string;
+                            subjectId: string;
+                            subjectType: string;
+                            summary: string;
+                            timeoutAction: string;
+                            urgent: boolean;
+                            version: string | null;
+                            workStartedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -974,6 +1791,67 @@ export interface paths {
                             refreshToken: string;
                             /** @enum {string} */
                             tokenType: "Bearer";
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/build/result": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A pipeline reports its build's result (the seed's callback); approvers and project owners are notified
+         * @description JSON or form: project, env, job, build, result (SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT) required; duration (seconds, or 1m 35s), url, approval_id, log_tail optional. On failure without log_tail the tail is read from Jenkins.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        approval_id?: string | number | boolean | (never | null);
+                        approvalId?: string | number | boolean | (never | null);
+                        build?: string | number | boolean | (never | null);
+                        duration?: string | number | boolean | (never | null);
+                        duration_ms?: string | number | boolean | (never | null);
+                        env?: string | number | boolean | (never | null);
+                        environment?: string | number | boolean | (never | null);
+                        job?: string | number | boolean | (never | null);
+                        log_tail?: string | number | boolean | (never | null);
+                        project?: string | number | boolean | (never | null);
+                        result?: string | number | boolean | (never | null);
+                        url?: string | number | boolean | (never | null);
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approvalId: number | null;
+                            created: boolean;
+                            id: number;
+                            result: string;
                         };
                     };
                 };
@@ -2606,6 +3484,114 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me/telegram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether my account is linked to Telegram */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            botUsername: string | null;
+                            enabled: boolean;
+                            linked: boolean;
+                            linkedAt: string | null;
+                            telegramUsername: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Unlink my Telegram account */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            botUsername: string | null;
+                            enabled: boolean;
+                            linked: boolean;
+                            linkedAt: string | null;
+                            telegramUsername: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/telegram/link-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A one-use code (10 minutes) to send to the bot as /link <code> */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            botUsername: string | null;
+                            code: string;
+                            expiresAt: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/tokens": {
         parameters: {
             query?: never;
@@ -2817,6 +3803,386 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Notification channels */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                config: {
+                                    atAll?: boolean;
+                                    atMobiles?: string[];
+                                    chatId?: string;
+                                    msgType?: "markdown" | "text" | "interactive";
+                                    to?: string[];
+                                };
+                                createdAt: string;
+                                createdBy: number | null;
+                                createdByName: string | null;
+                                enabled: boolean;
+                                environment: string;
+                                events: string[];
+                                hasSecret: boolean;
+                                id: number;
+                                language: ("zh-CN" | "en") | (never | null);
+                                name: string;
+                                project: string;
+                                template: string | null;
+                                type: string;
+                                updatedAt: string;
+                                url: string | null;
+                            }[];
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Add a notification channel */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        config?: {
+                            atAll?: boolean;
+                            atMobiles?: string[];
+                            chatId?: string;
+                            msgType?: "markdown" | "text" | "interactive";
+                            to?: string[];
+                        };
+                        enabled?: boolean;
+                        environment?: string;
+                        events?: string[];
+                        language?: ("zh-CN" | "en") | (never | null);
+                        name: string;
+                        project?: string;
+                        secret?: string | null;
+                        template?: string | null;
+                        type: "email" | "dingtalk" | "wecom" | "feishu" | "slack" | "webhook" | "telegram";
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            config: {
+                                atAll?: boolean;
+                                atMobiles?: string[];
+                                chatId?: string;
+                                msgType?: "markdown" | "text" | "interactive";
+                                to?: string[];
+                            };
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            enabled: boolean;
+                            environment: string;
+                            events: string[];
+                            hasSecret: boolean;
+                            id: number;
+                            language: ("zh-CN" | "en") | (never | null);
+                            name: string;
+                            project: string;
+                            template: string | null;
+                            type: string;
+                            updatedAt: string;
+                            url: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One notification channel */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            config: {
+                                atAll?: boolean;
+                                atMobiles?: string[];
+                                chatId?: string;
+                                msgType?: "markdown" | "text" | "interactive";
+                                to?: string[];
+                            };
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            enabled: boolean;
+                            environment: string;
+                            events: string[];
+                            hasSecret: boolean;
+                            id: number;
+                            language: ("zh-CN" | "en") | (never | null);
+                            name: string;
+                            project: string;
+                            template: string | null;
+                            type: string;
+                            updatedAt: string;
+                            url: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        /** Replace a channel’s settings (url and secret are kept unless given; secret null removes it) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        config?: {
+                            atAll?: boolean;
+                            atMobiles?: string[];
+                            chatId?: string;
+                            msgType?: "markdown" | "text" | "interactive";
+                            to?: string[];
+                        };
+                        enabled?: boolean;
+                        environment?: string;
+                        events?: string[];
+                        language?: ("zh-CN" | "en") | (never | null);
+                        name: string;
+                        project?: string;
+                        secret?: string | null;
+                        template?: string | null;
+                        type: "email" | "dingtalk" | "wecom" | "feishu" | "slack" | "webhook" | "telegram";
+                        url?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            config: {
+                                atAll?: boolean;
+                                atMobiles?: string[];
+                                chatId?: string;
+                                msgType?: "markdown" | "text" | "interactive";
+                                to?: string[];
+                            };
+                            createdAt: string;
+                            createdBy: number | null;
+                            createdByName: string | null;
+                            enabled: boolean;
+                            environment: string;
+                            events: string[];
+                            hasSecret: boolean;
+                            id: number;
+                            language: ("zh-CN" | "en") | (never | null);
+                            name: string;
+                            project: string;
+                            template: string | null;
+                            type: string;
+                            updatedAt: string;
+                            url: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a notification channel */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test message now (through the delivery job); follow it in the delivery log */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveryId: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/notify/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log, newest first */
+        get: {
+            parameters: {
+                query: {
+                    channelId?: number;
+                    event?: "approval.requested" | "approval.reminded" | "approval.decided" | "approval.timeout" | "build.result" | "build.failing" | "password.expiring" | "login.new-address" | "task.failed" | "test";
+                    page: number;
+                    pageSize: number;
+                    status?: "queued" | "sent" | "failed" | "skipped";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                attempts: number;
+                                channel: string;
+                                channelId: number | null;
+                                createdAt: string;
+                                event: string | null;
+                                id: number;
+                                lastError: string | null;
+                                nextAttemptAt: string | null;
+                                recipient: string;
+                                requestExcerpt: string | null;
+                                responseExcerpt: string | null;
+                                responseStatus: number | null;
+                                sentAt: string | null;
+                                status: string;
+                                subject: string;
+                                updatedAt: string | null;
+                                userId: number | null;
+                            }[];
+                            page: number;
+                            pageSize: number;
+                            total: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3346,6 +4712,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/reject/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject with a reason (change: true replaces your earlier answer) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        change?: boolean;
+                        comment?: string;
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            action: string | null;
+                            build: number | string | (never | null);
+                            comment: string | null;
+                            createdAt: string;
+                            currentLevel: number;
+                            deadlineAt: string;
+                            decidedAt: string | null;
+                            decidedBy: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            description: string | null;
+                            env: string;
+                            environment: string;
+                            facts: {
+                                [key: string]: string | number | (never | null);
+                            };
+                            followUp: string;
+                            followUpError: string | null;
+                            id: number;
+                            inputId: string | null;
+                            job: string | null;
+                            levelCount: number;
+                            outcome: string | null;
+                            policyId: number | null;
+                            project: string;
+                            reason: string | null;
+                            requestedBy: {
+                                id: number;
+                                username: string;
+                            } | null;
+                            status: string;
+                            subjectId: string;
+                            subjectType: string;
+                            summary: string;
+                            timeoutAction: string;
+                            urgent: boolean;
+                            version: string | null;
+                            workStartedAt: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/roles": {
         parameters: {
             query?: never;
@@ -3541,6 +4993,7 @@ export interface paths {
                                 error: string | null;
                                 exitCode: number | null;
                                 finishedAt: string | null;
+                                host: string | null;
                                 name: string;
                                 startedAt: string | null;
                                 status: string;
@@ -3551,6 +5004,7 @@ export interface paths {
                                 truncated: boolean;
                             }[];
                             taskId: number;
+                            taskName: string | null;
                             trigger: string;
                         };
                     };
@@ -3901,6 +5355,7 @@ export interface paths {
                                     total: number;
                                 };
                                 taskId: number;
+                                taskName: string | null;
                                 trigger: string;
                             }[];
                             total: number;
@@ -4032,6 +5487,260 @@ export interface paths {
                             fingerprint: string;
                             installCommand: string;
                             publicKey: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stage/approval/wait": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A pipeline asks for approval (seed parameters; idempotent per server, job, build and input)
+         * @description Parameters in the query string, a JSON body or a form: project, env, job, build (required), version, desc, action, timeout (seconds, or 30m / 2h), inputId (the input step Gatehouse proceeds or aborts), server (Jenkins server name), wait (true: answer only when decided). 201 = new request, 200 = the one this run already made.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    action?: string | number | boolean | (never | null);
+                    build?: string | number | boolean | (never | null);
+                    desc?: string | number | boolean | (never | null);
+                    description?: string | number | boolean | (never | null);
+                    env?: string | number | boolean | (never | null);
+                    environment?: string | number | boolean | (never | null);
+                    input_id?: string | number | boolean | (never | null);
+                    inputId?: string | number | boolean | (never | null);
+                    job?: string | number | boolean | (never | null);
+                    project?: string | number | boolean | (never | null);
+                    server?: string | number | boolean | (never | null);
+                    timeout?: string | number | boolean | (never | null);
+                    version?: string | number | boolean | (never | null);
+                    wait?: string | number | boolean | (never | null);
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approval_id: number;
+                            approvalId: number;
+                            approver?: string | null;
+                            comment?: string | null;
+                            created: boolean;
+                            log_url: string;
+                            /** @description wait=true: proceed or abort, what the pipeline should do */
+                            outcome?: string;
+                            /** @description wait=true: approved, rejected or timeout */
+                            result?: string;
+                            status: string;
+                            url: string;
+                            waited_seconds?: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approval_id: number;
+                            approvalId: number;
+                            approver?: string | null;
+                            comment?: string | null;
+                            created: boolean;
+                            log_url: string;
+                            /** @description wait=true: proceed or abort, what the pipeline should do */
+                            outcome?: string;
+                            /** @description wait=true: approved, rejected or timeout */
+                            result?: string;
+                            status: string;
+                            url: string;
+                            waited_seconds?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * A pipeline asks for approval (seed parameters; idempotent per server, job, build and input)
+         * @description Parameters in the query string, a JSON body or a form: project, env, job, build (required), version, desc, action, timeout (seconds, or 30m / 2h), inputId (the input step Gatehouse proceeds or aborts), server (Jenkins server name), wait (true: answer only when decided). 201 = new request, 200 = the one this run already made.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    action?: string | number | boolean | (never | null);
+                    build?: string | number | boolean | (never | null);
+                    desc?: string | number | boolean | (never | null);
+                    description?: string | number | boolean | (never | null);
+                    env?: string | number | boolean | (never | null);
+                    environment?: string | number | boolean | (never | null);
+                    input_id?: string | number | boolean | (never | null);
+                    inputId?: string | number | boolean | (never | null);
+                    job?: string | number | boolean | (never | null);
+                    project?: string | number | boolean | (never | null);
+                    server?: string | number | boolean | (never | null);
+                    timeout?: string | number | boolean | (never | null);
+                    version?: string | number | boolean | (never | null);
+                    wait?: string | number | boolean | (never | null);
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        action?: string | number | boolean | (never | null);
+                        build?: string | number | boolean | (never | null);
+                        desc?: string | number | boolean | (never | null);
+                        description?: string | number | boolean | (never | null);
+                        env?: string | number | boolean | (never | null);
+                        environment?: string | number | boolean | (never | null);
+                        input_id?: string | number | boolean | (never | null);
+                        inputId?: string | number | boolean | (never | null);
+                        job?: string | number | boolean | (never | null);
+                        project?: string | number | boolean | (never | null);
+                        server?: string | number | boolean | (never | null);
+                        timeout?: string | number | boolean | (never | null);
+                        version?: string | number | boolean | (never | null);
+                        wait?: string | number | boolean | (never | null);
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approval_id: number;
+                            approvalId: number;
+                            approver?: string | null;
+                            comment?: string | null;
+                            created: boolean;
+                            log_url: string;
+                            /** @description wait=true: proceed or abort, what the pipeline should do */
+                            outcome?: string;
+                            /** @description wait=true: approved, rejected or timeout */
+                            result?: string;
+                            status: string;
+                            url: string;
+                            waited_seconds?: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approval_id: number;
+                            approvalId: number;
+                            approver?: string | null;
+                            comment?: string | null;
+                            created: boolean;
+                            log_url: string;
+                            /** @description wait=true: proceed or abort, what the pipeline should do */
+                            outcome?: string;
+                            /** @description wait=true: approved, rejected or timeout */
+                            result?: string;
+                            status: string;
+                            url: string;
+                            waited_seconds?: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Approval counts and the health of the database, jobs, Jenkins servers and the Telegram bot */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            approved: number;
+                            components: {
+                                database: {
+                                    detail?: string;
+                                    ok: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                jenkins: {
+                                    message: string;
+                                    name: string;
+                                    reachable: boolean;
+                                    url: string;
+                                    version: string | null;
+                                }[];
+                                jobs: {
+                                    detail?: string;
+                                    ok: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                telegram: {
+                                    detail?: string;
+                                    ok: boolean;
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                            };
+                            pending: number;
+                            rejected: number;
+                            timeout: number;
+                            total: number;
                         };
                     };
                 };
@@ -4970,6 +6679,7 @@ export interface paths {
                                     total: number;
                                 };
                                 taskId: number;
+                                taskName: string | null;
                                 trigger: string;
                             }[];
                             total: number;
@@ -4980,6 +6690,54 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/telegram/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Updates from Telegram (webhook mode; X-Telegram-Bot-Api-Secret-Token must match) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-telegram-bot-api-secret-token"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        update_id: number;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

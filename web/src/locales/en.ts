@@ -1,6 +1,8 @@
 // English UI strings. zh-CN.ts has the same keys (its type is this file's shape).
 // vue-i18n syntax: {name} interpolates; a literal @ { } | must be written as {'@'} etc.
+import approvals, { approvalErrors } from './approvals.en';
 import automation from './automation.en';
+import notify from './notify.en';
 
 export default {
   app: { name: 'Gatehouse' },
@@ -482,6 +484,8 @@ export default {
     },
   },
   automation,
+  approvals,
+  notify,
   errors: {
     forbiddenTitle: 'No access',
     forbiddenText: 'You may not use this page. Ask an administrator if you need it.',
@@ -545,5 +549,6 @@ export default {
     RUN_NOT_FINISHED: 'Wait for the run to finish (or cancel it) first.',
     NOTHING_TO_RERUN: 'No target of this run failed.',
     TASK_HAS_NO_TARGETS: 'The task matches no target right now; add targets or labels to it.',
+    ...approvalErrors,
   },
 };

@@ -1,5 +1,7 @@
 import type en from './en';
+import approvals, { approvalErrorsZh } from './approvals.zh-CN';
 import automation from './automation.zh-CN';
+import notify from './notify.zh-CN';
 
 // 简体中文界面文字。键与 en.ts 相同(类型检查保证不缺)。
 const zhCN: typeof en = {
@@ -482,6 +484,8 @@ const zhCN: typeof en = {
     },
   },
   automation,
+  approvals,
+  notify,
   errors: {
     forbiddenTitle: '无权访问',
     forbiddenText: '你无权使用此页面,如有需要请联系管理员。',
@@ -545,6 +549,7 @@ const zhCN: typeof en = {
     RUN_NOT_FINISHED: '请等待执行结束(或先取消)。',
     NOTHING_TO_RERUN: '此次执行没有失败的目标。',
     TASK_HAS_NO_TARGETS: '该任务当前没有匹配的执行目标,请添加执行目标或标签。',
+    ...approvalErrorsZh,
   },
 };
 export default zhCN;
