@@ -9,6 +9,9 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A browser page on a loaded CI machine can take seconds to show a change; 1 s (the default)
+    // made expect.poll flaky there. A real failure still fails, only later.
+    expect: { poll: { timeout: 10_000, interval: 50 } },
     reporters: ['default'],
   },
 });

@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { loadDemoFixture } from '../../tools/jenkins-sim/fixture.js';
 import { createJenkinsTestApp, enc, grant, newUser, syncNow, until, type JenkinsTestApp } from './jenkins-helpers.js';
+
+/** A job that stops half-way until the test releases it, so "more follows" never depends on timing. */
+const HELD = 'live-held';
 
 type Frame = Record<string, unknown> & { type?: string; topic?: string };
 
@@ -36,16 +40,28 @@ describe('live build logs over WebSocket', () => {
   let base: string;
   let dev: { id: number; token: string };
   beforeAll(async () => {
-    j = await createJenkinsTestApp({ timeScale: 0.05 });
+    j = await createJenkinsTestApp({
+      timeScale: 0.05,
+      fixture: (sim) => {
+        loadDemoFixture(sim);
+        sim.createJob(HELD, { script: [{ log: 'first part\n' }, { hold: 'rest' }, { log: 'second part\n' }, { log: 'third part\n' }] });
+      },
+    });
     await syncNow(j);
     dev = await newUser(j);
     await grant(j, { userId: dev.id, project: 'shop-web', branch: 'main', canView: true, canBuild: true });
+    await grant(j, { userId: dev.id, project: HELD, branch: 'default', canView: true, canBuild: true });
     base = await j.t.gh.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(() => j.close());
 
-  async function startBuild(): Promise<number> {
-    const res = await j.t.inject({ method: 'POST', url: '/api/projects/shop-web/branches/main/builds', token: dev.token, payload: {} });
+  async function startBuild(project = 'shop-web', branch = 'main'): Promise<number> {
+    const res = await j.t.inject({
+      method: 'POST',
+      url: `/api/projects/${project}/branches/${branch}/builds`,
+      token: dev.token,
+      payload: {},
+    });
     expect(res.statusCode).toBe(202);
     return until('a build number', async () => {
       await j.t.gh.ctx.jobs.drain();
@@ -86,13 +102,16 @@ describe('live build logs over WebSocket', () => {
   });
 
   it('resumes from an offset: a late viewer gets only what follows it', async () => {
-    const n = await startBuild();
-    const topic = `build-log:shop-web/main/${n}`;
+    const n = await startBuild(HELD, 'default');
+    const topic = `build-log:${HELD}/default/${n}`;
     const a = await connect(base, dev.token);
     a.send({ type: 'subscribe', topic });
+    await until('the first part', async () => logText(a.frames, topic).includes('first part'), 400);
+    j.sim.release(HELD, n, 'rest');
     await until('the end frame', async () => a.frames.find((f) => f.topic === topic && f.type === 'end'), 400);
     const chunks = a.frames.filter((f) => f.topic === topic && f.type === 'log');
     expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks[0].text).not.toContain('second part');
     const from = chunks[0].nextStart as number;
     const late = await connect(base, dev.token);
     late.send({ type: 'subscribe', topic, from });

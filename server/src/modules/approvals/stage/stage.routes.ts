@@ -95,6 +95,7 @@ export const stageRoutes =
     };
     const handler = async (req: FastifyRequest, reply: import('fastify').FastifyReply) => {
       const p = get<StageParams>(req);
+      const begun = d.stage.waitStart();
       const { approval, created } = await d.stage.request(requirePrincipal(req).userId, p, requestMeta(req));
       const answer = d.stage.answer(approval, created);
       if (!p.wait) return reply.status(created ? 201 : 200).send(answer);
@@ -103,7 +104,7 @@ export const stageRoutes =
       reply.raw.on('close', () => {
         if (!reply.raw.writableEnded) gone.abort();
       });
-      const waited = await d.stage.waitFor(approval, p.timeoutSeconds, gone.signal);
+      const waited = await d.stage.waitFor(approval, p.timeoutSeconds, begun, gone.signal);
       return reply.status(200).send({ ...answer, ...waited });
     };
     app.get('/api/stage/approval/wait', wait, handler);

@@ -89,10 +89,14 @@ export class StageService {
     };
   }
 
+  /** When a wait begins: taken as the pipeline's call arrives, so `waited_seconds` counts all of it. */
+  waitStart(): WaitStart {
+    return { clock: this.ctx.clock.now().getTime(), real: Date.now() };
+  }
+
   /** Hold until decided, timed out, or the longest allowed wait (approvals.maxWaitSeconds). */
-  async waitFor(a: Approval, timeoutSeconds: number | null, signal?: AbortSignal): Promise<WaitAnswer> {
-    const started = this.ctx.clock.now().getTime();
-    const startedReal = Date.now();
+  async waitFor(a: Approval, timeoutSeconds: number | null, begun: WaitStart, signal?: AbortSignal): Promise<WaitAnswer> {
+    const { clock: started, real: startedReal } = begun;
     const capMs = this.ctx.config.get().approvals.maxWaitSeconds * 1000;
     // The core times the request out at its deadline; hold a little longer so its answer wins.
     const deadline = a.deadlineAt ? Date.parse(a.deadlineAt) - started + 2_000 : Infinity;
@@ -103,6 +107,11 @@ export class StageService {
     const waitedMs = Math.max(this.ctx.clock.now().getTime() - started, Date.now() - startedReal);
     return waitAnswer(final, waitedMs);
   }
+}
+
+export interface WaitStart {
+  clock: number;
+  real: number;
 }
 
 function waitAnswer(a: Approval, waitedMs: number): WaitAnswer {
