@@ -48,9 +48,10 @@ export function createAuthenticator(ctx: AppContext, tokens: AccessTokens): Auth
       }
       const claims = tokens.check(token);
       if (!claims) return null;
-      const s = await sessions.findSessionById(db, claims.sid);
-      if (!s || s.revoked_at || String(s.user_id) !== claims.sub || s.expires_at <= now.toISOString()) return null;
-      const u = await users.findUserById(db, s.user_id);
+      const found = await sessions.findSessionWithUser(db, claims.sid);
+      if (!found) return null;
+      const { session: s, user: u } = found;
+      if (s.revoked_at || String(s.user_id) !== claims.sub || s.expires_at <= now.toISOString()) return null;
       if (!usable(u) || (u.locked_until && u.locked_until > now.toISOString())) return null;
       return { userId: u.id, username: u.username, kind: 'session', sessionId: s.id, ...flags(u) };
     },

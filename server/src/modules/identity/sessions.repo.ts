@@ -1,5 +1,5 @@
 import type { Db } from '../../core/db/db.js';
-import type { IdentityTables, SessionRow, ApiTokenRow } from './identity.types.js';
+import type { IdentityTables, SessionRow, ApiTokenRow, UserRow } from './identity.types.js';
 
 type D = Db<IdentityTables>;
 
@@ -15,6 +15,25 @@ export async function insertSession(db: D, row: Omit<SessionRow, 'id'>): Promise
 
 export function findSessionById(db: D, id: number): Promise<SessionRow | undefined> {
   return db.selectFrom('identity_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** What every signed-in request checks: its session and that session's user, in one read. */
+export interface SessionWithUser {
+  session: Pick<SessionRow, 'id' | 'user_id' | 'expires_at' | 'revoked_at'>;
+  user: UserRow;
+}
+
+export async function findSessionWithUser(db: D, id: number): Promise<SessionWithUser | undefined> {
+  const r = await db
+    .selectFrom('identity_sessions as s')
+    .innerJoin('identity_users as u', 'u.id', 's.user_id')
+    .selectAll('u')
+    .select(['s.id as s_id', 's.user_id as s_user_id', 's.expires_at as s_expires_at', 's.revoked_at as s_revoked_at'])
+    .where('s.id', '=', id)
+    .executeTakeFirst();
+  if (!r) return undefined;
+  const { s_id, s_user_id, s_expires_at, s_revoked_at, ...user } = r;
+  return { session: { id: s_id, user_id: s_user_id, expires_at: s_expires_at, revoked_at: s_revoked_at }, user: user as UserRow };
 }
 
 export function findSessionByRefresh(db: D, hash: string): Promise<SessionRow | undefined> {

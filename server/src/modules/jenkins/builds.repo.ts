@@ -52,6 +52,24 @@ export const latestSync = (db: D): Promise<SyncRow | undefined> =>
 export const latestSucceededSync = (db: D): Promise<SyncRow | undefined> =>
   db.selectFrom('jenkins_syncs').selectAll().where('status', '=', 'succeeded').orderBy('id', 'desc').limit(1).executeTakeFirst();
 
+/**
+ * What the list pages need to say whether the data is stale: two narrow reads on every list call
+ * (a sync row's `changes` can hold thousands of names, so never `selectAll` here).
+ */
+export async function syncFreshness(db: D): Promise<{ lastStatus: string | null; syncedAt: string | null }> {
+  const [last, good] = await Promise.all([
+    db.selectFrom('jenkins_syncs').select('status').orderBy('id', 'desc').limit(1).executeTakeFirst(),
+    db
+      .selectFrom('jenkins_syncs')
+      .select('finished_at')
+      .where('status', '=', 'succeeded')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
+  ]);
+  return { lastStatus: last?.status ?? null, syncedAt: good?.finished_at ?? null };
+}
+
 export const runningSync = (db: D): Promise<SyncRow | undefined> =>
   db.selectFrom('jenkins_syncs').selectAll().where('status', '=', 'running').orderBy('id', 'desc').limit(1).executeTakeFirst();
 

@@ -45,6 +45,9 @@ export function textMatcher(q: string): (s: string) => boolean {
   };
 }
 
+/** The order project names are listed in (a collator compares far faster than localeCompare per call). */
+const nameOrder = new Intl.Collator();
+
 /**
  * The synced projects and branches, held in memory between syncs (a sync or another instance's
  * sync drops it), and filtered per caller with their compiled grants: one pass, no query per branch.
@@ -131,6 +134,8 @@ export class CatalogService {
         lastBuild: newest?.last_at ? { result: newest.last_result, building: newest.last_building === 1, at: newest.last_at } : null,
       });
     }
+    // Sorted by name once here, so each call only moves favourites (and recent builds) forward.
+    items.sort((a, b) => nameOrder.compare(a.name, b.name));
     this.visible.set(v, { cat, items });
     return items;
   }
@@ -144,10 +149,13 @@ export class CatalogService {
     const items: ProjectView[] = this.visibleOf(cat, v)
       .filter((p) => !q || p.name.toLowerCase().includes(q) || (p.description ?? '').toLowerCase().includes(q))
       .map((p) => ({ ...p, favourite: favs.has(p.name) }));
-    const byLast = (a: ProjectView, b: ProjectView) => (b.lastBuild?.at ?? '').localeCompare(a.lastBuild?.at ?? '');
-    items.sort(
-      (a, b) => Number(b.favourite) - Number(a.favourite) || (opts.sort === 'lastBuild' ? byLast(a, b) : 0) || a.name.localeCompare(b.name),
-    );
+    const byLast = (a: ProjectView, b: ProjectView) => {
+      const x = a.lastBuild?.at ?? '';
+      const y = b.lastBuild?.at ?? '';
+      return x === y ? 0 : x < y ? 1 : -1;
+    };
+    // Stable sort over the name order of visibleOf: ties keep their names' order.
+    items.sort((a, b) => Number(b.favourite) - Number(a.favourite) || (opts.sort === 'lastBuild' ? byLast(a, b) : 0));
     return items;
   }
 

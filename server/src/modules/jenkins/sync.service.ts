@@ -99,8 +99,8 @@ export class SyncService {
 
   /** Whether pages should warn that they show old data: Jenkins down, or the last sync failed. */
   async freshness(): Promise<{ stale: boolean; syncedAt: string | null }> {
-    const [last, good] = await Promise.all([builds.latestSync(this.db), builds.latestSucceededSync(this.db)]);
-    return { stale: this.servers.anyUnavailable() || last?.status === 'failed', syncedAt: good?.finished_at ?? null };
+    const { lastStatus, syncedAt } = await builds.syncFreshness(this.db);
+    return { stale: this.servers.anyUnavailable() || lastStatus === 'failed', syncedAt };
   }
 
   private publish(id: number): Promise<void> {
