@@ -46,9 +46,10 @@ export async function forkIpc(script, args = [], execArgv = []) {
 export const startSim = (opts = {}) => forkIpc('bench/jenkins-sim-host.mjs', [JSON.stringify(opts)], ['--import', 'tsx']);
 
 /** Gatehouse with the emulator as its default Jenkins (it starts the first sync by itself). */
-export function startGatehouseOn(sim, { port, env = {} }) {
+export function startGatehouseOn(sim, { port, env = {}, main }) {
   return startGatehouse({
     port,
+    main,
     env: {
       JENKINS_URL: sim.url,
       JENKINS_USER: 'admin',

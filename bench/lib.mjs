@@ -19,10 +19,10 @@ export function rssMb(pid) {
 export const MAIN = process.env.GATEHOUSE_BENCH_MAIN ?? join(root, 'server/dist/main.js');
 
 /** Spawn `node server/dist/main.js`; resolves once /health answers 200, with the launch time. */
-export async function startGatehouse({ port, env = {}, dataDir } = {}) {
+export async function startGatehouse({ port, env = {}, dataDir, main = MAIN } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const t0 = performance.now();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [main], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -1,8 +1,8 @@
-import { autoRetry } from '@grammyjs/auto-retry';
-import { Bot, GrammyError, type Context } from 'grammy';
+import type { Bot, Context } from 'grammy';
 import type { Update } from 'grammy/types';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import type { AppContext } from '../../../core/context.js';
+import { isGrammyError, loadGrammy } from './grammy-lib.js';
 import { LEASE_MS, type PollerLease } from './poller-lease.js';
 import { TelegramNotReady } from './telegram.errors.js';
 import type { TelegramHealth } from './telegram.types.js';
@@ -21,7 +21,8 @@ const UPDATES = ['message', 'callback_query'] as const;
 export function createGrammyBot(ctx: AppContext): Bot {
   const cfg = ctx.config.get().telegram;
   const agent = cfg.proxyUrl ? new HttpsProxyAgent(cfg.proxyUrl) : undefined;
-  const bot = new Bot(cfg.token, {
+  const { grammy, autoRetry } = loadGrammy();
+  const bot = new grammy.Bot(cfg.token, {
     client: {
       // grammY refuses an apiRoot with a trailing slash.
       apiRoot: cfg.apiRoot.replace(/\/+$/, ''),
@@ -30,7 +31,9 @@ export function createGrammyBot(ctx: AppContext): Bot {
   });
   // Rate limits are waited out here (retry_after); 5xx and network errors are not: the jobs that
   // send approval messages retry those with their own backoff, and a handler must not hang on one.
-  bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true, rethrowInternalServerErrors: true }));
+  bot.api.config.use(
+    autoRetry.autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true, rethrowInternalServerErrors: true }),
+  );
   bot.catch((err) => {
     ctx.log.error({ err: err.error, updateId: err.ctx?.update?.update_id }, 'telegram: an update handler failed');
   });
@@ -204,7 +207,7 @@ export class BotRunner {
 }
 
 function describe(e: unknown): string {
-  if (e instanceof GrammyError) {
+  if (isGrammyError(e)) {
     if (e.error_code === 401) return 'Telegram refused the bot token (401 Unauthorized)';
     if (e.error_code === 409) return `another bot instance or a webhook takes the updates (409: ${e.description})`;
     return `${e.method}: ${e.error_code} ${e.description}`;

@@ -1,4 +1,4 @@
-import { GrammyError } from 'grammy';
+import { isGrammyError } from './grammy-lib.js';
 
 /** Configured chat ids are strings ("-1001234567890" or "@channel"); numeric ones go out as numbers. */
 export const chatIdParam = (chatId: string): number | string => (/^-?\d+$/.test(chatId) ? Number(chatId) : chatId);
@@ -8,7 +8,7 @@ export const chatIdParam = (chatId: string): number | string => (/^-?\d+$/.test(
  * the chat or message is gone (reference §2). Rate limits, 5xx and network errors are retried.
  */
 export function isPermanentSendError(e: unknown): boolean {
-  if (!(e instanceof GrammyError)) return false;
+  if (!isGrammyError(e)) return false;
   if (e.error_code === 403) return true;
   return (
     e.error_code === 400 &&
@@ -16,4 +16,4 @@ export function isPermanentSendError(e: unknown): boolean {
   );
 }
 
-export const isNotModified = (e: unknown): boolean => e instanceof GrammyError && /message is not modified/i.test(e.description);
+export const isNotModified = (e: unknown): boolean => isGrammyError(e) && /message is not modified/i.test(e.description);

@@ -1,5 +1,6 @@
 import net from 'node:net';
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
+import { ssh2 as loadSsh2 } from './ssh2-lib.js';
 import { fingerprintOfBlob } from './ssh-keys.js';
 
 /** One hop as the connector needs it: key or password login, optional pinned host key. */
@@ -70,7 +71,7 @@ export function connectHop(
   opts: HopOptions,
 ): Promise<ssh2.Client> {
   return new Promise((resolve, reject) => {
-    const client = new ssh2.Client();
+    const client = new (loadSsh2().Client)();
     const where = hopLabel(hop);
     let phase: 'connect' | 'handshake' | 'login' = 'connect';
     let changedTo: string | null = null;

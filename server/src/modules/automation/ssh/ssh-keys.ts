@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
+import type ssh2 from 'ssh2';
+import { ssh2 as loadSsh2 } from './ssh2-lib.js';
 import type { KeyPair } from './ssh.types.js';
 
 type Parsed = ssh2.ParsedKey;
@@ -8,7 +9,7 @@ type Parsed = ssh2.ParsedKey;
 function parse(text: string): Parsed | Error {
   let r: Parsed | Parsed[] | Error;
   try {
-    r = ssh2.utils.parseKey(text.trim()) as Parsed | Parsed[] | Error;
+    r = loadSsh2().utils.parseKey(text.trim()) as Parsed | Parsed[] | Error;
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
   }
@@ -40,7 +41,7 @@ export function fingerprintOf(publicKeyOrPrivateKey: string): string {
 export function generateKeyPair(comment: string): KeyPair {
   const safe = comment.replace(/[\r\n]+/g, ' ').trim();
   for (let attempt = 0; attempt < 32; attempt++) {
-    const kp = ssh2.utils.generateKeyPairSync('ed25519', { comment: safe });
+    const kp = loadSsh2().utils.generateKeyPairSync('ed25519', { comment: safe });
     const pub = parse(kp.public);
     const priv = validatePrivateKey(kp.private);
     if (pub instanceof Error || !priv.ok) continue;

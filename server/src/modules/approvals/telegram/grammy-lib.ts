@@ -1,0 +1,22 @@
+import { createRequire } from 'node:module';
+import type * as AutoRetry from '@grammyjs/auto-retry';
+import type * as Grammy from 'grammy';
+
+const require = createRequire(import.meta.url);
+let grammy: typeof Grammy | undefined;
+let autoRetry: typeof AutoRetry | undefined;
+
+/**
+ * grammY is loaded when a bot token is configured, not at start: most installs never use Telegram
+ * and should not carry its code in memory. Both packages' Node entries are CommonJS.
+ */
+export function loadGrammy(): { grammy: typeof Grammy; autoRetry: typeof AutoRetry } {
+  grammy ??= require('grammy') as typeof Grammy;
+  autoRetry ??= require('@grammyjs/auto-retry') as typeof AutoRetry;
+  return { grammy, autoRetry };
+}
+
+/** A GrammyError without loading grammY to ask (the class is not needed for the check). */
+export function isGrammyError(e: unknown): e is Grammy.GrammyError {
+  return e instanceof Error && e.name === 'GrammyError' && typeof (e as { error_code?: unknown }).error_code === 'number';
+}
