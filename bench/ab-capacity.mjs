@@ -5,13 +5,18 @@
 import autocannon from 'autocannon';
 import { execSync } from 'node:child_process';
 import { MAIN, root, writeResults } from './lib.mjs';
-import { api, login, startGatehouseOn, startSim, waitSyncDone } from './jenkins-lib.mjs';
+import { grantedUser, login, startGatehouseOn, startSim, waitSyncDone } from './jenkins-lib.mjs';
 
 const other = process.argv[2];
 if (!other) throw new Error('usage: node bench/ab-capacity.mjs <other server/dist/main.js> [--rounds N]');
 const i = process.argv.indexOf('--rounds');
 const ROUNDS = i > 0 ? Number(process.argv[i + 1]) : 2;
 const PATHS = ['/api/me', '/api/projects/proj-0001/branches', '/api/projects', '/api/users?page=1&pageSize=20'];
+const GRANTS = [
+  { project: 'proj-0001', branch: '*', canView: true, canBuild: false },
+  { project: 'proj-00*', branch: 'main', canView: true, canBuild: false },
+  { project: '/^proj-01[0-4][0-9]$/', branch: 'release/*', canView: true, canBuild: false },
+];
 const run = (opts) => new Promise((res, rej) => autocannon({ connections: 10, ...opts }, (e, r) => (e ? rej(e) : res(r))));
 
 execSync('node scripts/ensure-built.mjs', { cwd: root, stdio: 'inherit' });
@@ -21,19 +26,7 @@ async function measure(main, port) {
   const g = await startGatehouseOn(sim, { port, main });
   const admin = await login(g.url);
   await waitSyncDone(g.url, admin);
-  const user = await api(g.url, admin, 'POST', '/api/users', {
-    username: 'ab-dev',
-    password: 'Bench#User1234',
-    roles: ['user'],
-    mustChangePassword: false,
-  });
-  for (const gr of [
-    { project: 'proj-0001', branch: '*' },
-    { project: 'proj-00*', branch: 'main' },
-    { project: '/^proj-01[0-4][0-9]$/', branch: 'release/*' },
-  ])
-    await api(g.url, admin, 'POST', '/api/grants', { userId: user.id, canView: true, canBuild: false, ...gr });
-  const token = await login(g.url, 'ab-dev', 'Bench#User1234');
+  const token = await grantedUser(g.url, admin, GRANTS);
   const out = {};
   for (const path of PATHS) {
     const headers = { authorization: `Bearer ${path.startsWith('/api/users') ? admin : token}` };

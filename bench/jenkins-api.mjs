@@ -7,7 +7,7 @@
 import { spawn, execSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { root, sleep, writeResults } from './lib.mjs';
-import { api, login, paced, startGatehouseOn, startSim, waitSyncDone, loadNote } from './jenkins-lib.mjs';
+import { api, grantedUser, login, paced, startGatehouseOn, startSim, waitSyncDone, loadNote } from './jenkins-lib.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,7 +17,6 @@ const SECONDS = arg('seconds', 10);
 const RATE = arg('rate', 2000);
 const PROJECTS = arg('projects', 500);
 const BRANCHES = arg('branches', 20);
-const USER_PASSWORD = 'Bench#User1234';
 const GRANTS = [
   { project: 'proj-0001', branch: '*', canView: true, canBuild: true },
   { project: 'proj-00*', branch: 'main', canView: true, canBuild: false },
@@ -55,14 +54,7 @@ const admin = await login(g.url);
 const synced = await waitSyncDone(g.url, admin);
 if (synced.sync.status !== 'succeeded') throw new Error(`sync ${synced.sync.status}: ${synced.sync.error}`);
 
-const user = await api(g.url, admin, 'POST', '/api/users', {
-  username: 'bench-dev',
-  password: USER_PASSWORD,
-  roles: ['user'],
-  mustChangePassword: false,
-});
-for (const gr of GRANTS) await api(g.url, admin, 'POST', '/api/grants', { userId: user.id, ...gr });
-const token = await login(g.url, 'bench-dev', USER_PASSWORD);
+const token = await grantedUser(g.url, admin, GRANTS);
 const auth = { authorization: `Bearer ${token}` };
 
 // What the user sees, checked before loading it (a list that came back empty would measure nothing).

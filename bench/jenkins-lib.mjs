@@ -73,6 +73,13 @@ export async function api(base, token, method, path, body) {
   return json;
 }
 
+/** A plain user with these grants, signed in: the caller the list benchmarks measure. */
+export async function grantedUser(base, admin, grants, username = 'bench-dev', password = 'Bench#User1234') {
+  const user = await api(base, admin, 'POST', '/api/users', { username, password, roles: ['user'], mustChangePassword: false });
+  for (const gr of grants) await api(base, admin, 'POST', '/api/grants', { userId: user.id, ...gr });
+  return login(base, username, password);
+}
+
 export async function login(base, username = 'admin', password = ADMIN_PASSWORD) {
   const r = await api(base, null, 'POST', '/api/auth/login', { username, password });
   return r.accessToken;

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { createRequire } from 'node:module';
 import type pgTypes from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { lazyRequire } from '../lazy-require.js';
 import { cachingDatabase } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -25,17 +25,11 @@ export interface Database {
 // timestamptz columns come back as ISO strings, the same shape SQLite stores, so mappers need no
 // dialect branches. int8 (counts) come back as numbers: Gatehouse never stores values near 2^53.
 // pg is loaded only when PostgreSQL is used: an SQLite install never pays for it at start-up.
-const require = createRequire(import.meta.url);
-let pgModule: typeof pgTypes | undefined;
-export function loadPg(): typeof pgTypes {
-  if (!pgModule) {
-    pgModule = require('pg') as typeof pgTypes;
-    pgModule.types.setTypeParser(1184, (v) => new Date(v).toISOString());
-    pgModule.types.setTypeParser(1114, (v) => new Date(v + 'Z').toISOString());
-    pgModule.types.setTypeParser(20, (v) => Number(v));
-  }
-  return pgModule;
-}
+export const loadPg = lazyRequire<typeof pgTypes>('pg', (pg) => {
+  pg.types.setTypeParser(1184, (v) => new Date(v).toISOString());
+  pg.types.setTypeParser(1114, (v) => new Date(v + 'Z').toISOString());
+  pg.types.setTypeParser(20, (v) => Number(v));
+});
 
 export function sqliteFile(dataDir: string): string {
   return join(dataDir, 'gatehouse.db');

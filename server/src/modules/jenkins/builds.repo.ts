@@ -49,9 +49,6 @@ export const findSync = (db: D, id: number): Promise<SyncRow | undefined> =>
 export const latestSync = (db: D): Promise<SyncRow | undefined> =>
   db.selectFrom('jenkins_syncs').selectAll().orderBy('id', 'desc').limit(1).executeTakeFirst();
 
-export const latestSucceededSync = (db: D): Promise<SyncRow | undefined> =>
-  db.selectFrom('jenkins_syncs').selectAll().where('status', '=', 'succeeded').orderBy('id', 'desc').limit(1).executeTakeFirst();
-
 /**
  * What the list pages need to say whether the data is stale: two narrow reads on every list call
  * (a sync row's `changes` can hold thousands of names, so never `selectAll` here).

@@ -1,10 +1,10 @@
-import { createRequire } from 'node:module';
 import type { Transporter } from 'nodemailer';
 import type nodemailerTypes from 'nodemailer';
+import type { Config } from '../../core/config/config.schema.js';
+import { lazyRequire } from '../../core/lazy-require.js';
 
 // nodemailer is loaded on the first message, not at start-up.
-const require = createRequire(import.meta.url);
-import type { Config } from '../../core/config/config.schema.js';
+const nodemailer = lazyRequire<typeof nodemailerTypes>('nodemailer');
 
 /** Builds a nodemailer transport from the current SMTP settings; rebuilt when they change. */
 export class Mailer {
@@ -22,7 +22,7 @@ export class Mailer {
     const key = JSON.stringify(s);
     if (!this.transport || key !== this.key) {
       this.transport?.close();
-      this.transport = (require('nodemailer') as typeof nodemailerTypes).createTransport({
+      this.transport = nodemailer().createTransport({
         host: s.host,
         port: s.port,
         secure: s.secure,

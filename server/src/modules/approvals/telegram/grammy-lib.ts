@@ -1,19 +1,16 @@
-import { createRequire } from 'node:module';
 import type * as AutoRetry from '@grammyjs/auto-retry';
 import type * as Grammy from 'grammy';
+import { lazyRequire } from '../../../core/lazy-require.js';
 
-const require = createRequire(import.meta.url);
-let grammy: typeof Grammy | undefined;
-let autoRetry: typeof AutoRetry | undefined;
+const grammy = lazyRequire<typeof Grammy>('grammy');
+const autoRetry = lazyRequire<typeof AutoRetry>('@grammyjs/auto-retry');
 
 /**
  * grammY is loaded when a bot token is configured, not at start: most installs never use Telegram
  * and should not carry its code in memory. Both packages' Node entries are CommonJS.
  */
 export function loadGrammy(): { grammy: typeof Grammy; autoRetry: typeof AutoRetry } {
-  grammy ??= require('grammy') as typeof Grammy;
-  autoRetry ??= require('@grammyjs/auto-retry') as typeof AutoRetry;
-  return { grammy, autoRetry };
+  return { grammy: grammy(), autoRetry: autoRetry() };
 }
 
 /** A GrammyError without loading grammY to ask (the class is not needed for the check). */

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import type ssh2 from 'ssh2';
-import { ssh2 as loadSsh2 } from './ssh2-lib.js';
+import { loadSsh2 } from './ssh2-lib.js';
 import { fingerprintOfBlob } from './ssh-keys.js';
 
 /** One hop as the connector needs it: key or password login, optional pinned host key. */

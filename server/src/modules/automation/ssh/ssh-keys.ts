@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type ssh2 from 'ssh2';
-import { ssh2 as loadSsh2 } from './ssh2-lib.js';
+import { loadSsh2 } from './ssh2-lib.js';
 import type { KeyPair } from './ssh.types.js';
 
 type Parsed = ssh2.ParsedKey;
