@@ -222,7 +222,9 @@ describe('configuration: hot reload', () => {
 
 /** Run `tsx server/src/main.ts` as `npm run dev` would, collecting its output. */
 function runMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, [join(repoRoot, 'node_modules/tsx/dist/cli.mjs'), 'server/src/main.ts'], {
+  // One process, tsx as a loader: the tsx CLI would sit between the test and the server and, when
+  // the server is slow to confirm a relayed SIGTERM (30 ms, on a loaded machine), kill it and exit 143.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
